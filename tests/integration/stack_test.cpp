@@ -1,6 +1,8 @@
 // The plumbing under everything else: the local stack's Kafka takes and gives
 // back messages through librdkafka, its topics exist as configured, and its
 // ClickHouse stores and returns rows over HTTP with the migrated tables.
+#include "support/stack.h"
+
 #include <gtest/gtest.h>
 #include <librdkafka/rdkafka.h>
 
@@ -13,7 +15,6 @@
 #include <vector>
 
 #include "support/http_client.h"
-#include "support/stack.h"
 
 namespace t = clickstream::test;
 using namespace std::chrono_literals;
@@ -33,7 +34,8 @@ rk_ptr make_client(rd_kafka_type_t type, const settings& extra,
     char err[512];
     rd_kafka_conf_t* conf = rd_kafka_conf_new();
     auto set = [&](const std::string& k, const std::string& v) {
-        EXPECT_EQ(rd_kafka_conf_set(conf, k.c_str(), v.c_str(), err, sizeof err), RD_KAFKA_CONF_OK) << err;
+        EXPECT_EQ(rd_kafka_conf_set(conf, k.c_str(), v.c_str(), err, sizeof err), RD_KAFKA_CONF_OK)
+            << err;
     };
     set("bootstrap.servers", t::kafka_bootstrap());
     for (const auto& [k, v] : extra) set(k, v);
@@ -45,7 +47,8 @@ rk_ptr make_client(rd_kafka_type_t type, const settings& extra,
 
 void create_topic(rd_kafka_t* rk, const std::string& name, int partitions) {
     char err[512];
-    rd_kafka_NewTopic_t* topic = rd_kafka_NewTopic_new(name.c_str(), partitions, 1, err, sizeof err);
+    rd_kafka_NewTopic_t* topic =
+        rd_kafka_NewTopic_new(name.c_str(), partitions, 1, err, sizeof err);
     ASSERT_NE(topic, nullptr) << err;
     rd_kafka_queue_t* q = rd_kafka_queue_new(rk);
     rd_kafka_CreateTopics(rk, &topic, 1, nullptr, q);
@@ -98,7 +101,8 @@ std::string clickhouse(const std::string& sql, const std::string& database = "de
 
 TEST(stack, topics_exist_with_configured_partitions) {
     rk_ptr rk = make_client(RD_KAFKA_PRODUCER, {});
-    for (const char* name : {"clickstream.raw", "clickstream.clean", "clickstream.bots", "clickstream.dlq"}) {
+    for (const char* name :
+         {"clickstream.raw", "clickstream.clean", "clickstream.bots", "clickstream.dlq"}) {
         EXPECT_GE(partitions_of(rk.get(), name), 1) << name;
     }
     EXPECT_EQ(partitions_of(rk.get(), "clickstream.raw"), 4) << "default partition count is 4";
@@ -154,7 +158,8 @@ TEST(stack, kafka_round_trip_keeps_bytes_keys_and_headers) {
             const void* hv = nullptr;
             size_t hl = 0;
             ASSERT_EQ(rd_kafka_message_headers(m, &hdrs), RD_KAFKA_RESP_ERR_NO_ERROR);
-            ASSERT_EQ(rd_kafka_header_get_last(hdrs, "x-site", &hv, &hl), RD_KAFKA_RESP_ERR_NO_ERROR);
+            ASSERT_EQ(rd_kafka_header_get_last(hdrs, "x-site", &hv, &hl),
+                      RD_KAFKA_RESP_ERR_NO_ERROR);
             EXPECT_EQ(std::string(static_cast<const char*>(hv), hl), "demo");
         }
         rd_kafka_message_destroy(m);
@@ -167,12 +172,18 @@ TEST(stack, kafka_round_trip_keeps_bytes_keys_and_headers) {
 TEST(stack, clickhouse_round_trip_over_http) {
     const std::string db = t::unique_name("it_db");
     clickhouse("CREATE DATABASE " + db);
-    clickhouse("CREATE TABLE t (id String, n UInt32, price Decimal(18, 4)) ENGINE = ReplacingMergeTree ORDER BY id", db);
+    clickhouse(
+        "CREATE TABLE t (id String, n UInt32, price Decimal(18, 4)) ENGINE = ReplacingMergeTree "
+        "ORDER BY id",
+        db);
     clickhouse(
         "INSERT INTO t FORMAT JSONEachRow\n"
-        R"({"id":"a","n":1,"price":9.99})" "\n"
-        R"({"id":"b","n":2,"price":0.0001})" "\n"
-        R"({"id":"a","n":1,"price":9.99})" "\n",
+        R"({"id":"a","n":1,"price":9.99})"
+        "\n"
+        R"({"id":"b","n":2,"price":0.0001})"
+        "\n"
+        R"({"id":"a","n":1,"price":9.99})"
+        "\n",
         db);
     EXPECT_EQ(clickhouse("SELECT id, n, price FROM t FINAL ORDER BY id FORMAT TabSeparated", db),
               "a\t1\t9.9900\nb\t2\t0.0001\n");
@@ -181,12 +192,15 @@ TEST(stack, clickhouse_round_trip_over_http) {
 }
 
 TEST(stack, clickhouse_migrations_made_the_tables) {
-    auto tables = clickhouse("SELECT name FROM system.tables WHERE database = 'clickstream' ORDER BY name FORMAT TabSeparated");
+    auto tables = clickhouse(
+        "SELECT name FROM system.tables WHERE database = 'clickstream' ORDER BY name FORMAT "
+        "TabSeparated");
     EXPECT_NE(tables.find("events\n"), std::string::npos) << tables;
     EXPECT_NE(tables.find("sessions\n"), std::string::npos) << tables;
     EXPECT_NE(tables.find("schema_migrations\n"), std::string::npos) << tables;
     auto engines = clickhouse(
-        "SELECT name, engine FROM system.tables WHERE database = 'clickstream' AND name IN ('events', 'sessions') "
+        "SELECT name, engine FROM system.tables WHERE database = 'clickstream' AND name IN "
+        "('events', 'sessions') "
         "ORDER BY name FORMAT TabSeparated");
     EXPECT_EQ(engines, "events\tReplacingMergeTree\nsessions\tReplacingMergeTree\n");
 }

@@ -19,10 +19,18 @@ std::string env_or(const char* name, const std::string& fallback) {
 
 }  // namespace
 
-std::string kafka_bootstrap() { return env_or("CLICKSTREAM_KAFKA_BOOTSTRAP", "127.0.0.1:19092"); }
-std::string clickhouse_url() { return env_or("CLICKSTREAM_CLICKHOUSE_URL", "http://127.0.0.1:18123"); }
-std::filesystem::path project_root() { return env_or("CLICKSTREAM_ROOT", "."); }
-std::filesystem::path build_dir() { return env_or("CLICKSTREAM_BUILD_DIR", "build"); }
+std::string kafka_bootstrap() {
+    return env_or("CLICKSTREAM_KAFKA_BOOTSTRAP", "127.0.0.1:19092");
+}
+std::string clickhouse_url() {
+    return env_or("CLICKSTREAM_CLICKHOUSE_URL", "http://127.0.0.1:18123");
+}
+std::filesystem::path project_root() {
+    return env_or("CLICKSTREAM_ROOT", ".");
+}
+std::filesystem::path build_dir() {
+    return env_or("CLICKSTREAM_BUILD_DIR", "build");
+}
 std::filesystem::path contracts_dir() {
     return env_or("CLICKSTREAM_CONTRACTS", (project_root() / "docs/contracts").string());
 }

@@ -3,5 +3,7 @@
 extern "C" {
 
 // The beacon's version, for the loader to report.
-const char* cs_beacon_version() { return "0.1.0"; }
+const char* cs_beacon_version() {
+    return "0.1.0";
+}
 }

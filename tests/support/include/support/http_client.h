@@ -10,7 +10,7 @@
 namespace clickstream::test {
 
 struct http_response {
-    long status = 0;                               // 0: no HTTP answer (see error)
+    long status = 0;                                  // 0: no HTTP answer (see error)
     std::multimap<std::string, std::string> headers;  // names lower-cased
     std::string body;
     std::string error;
@@ -25,12 +25,14 @@ struct http_request {
     std::string body;
     std::vector<std::string> headers;  // "Name: value"
     long timeout_ms = 10000;
-    bool verify_tls = false;           // test certificates are self-signed
+    bool verify_tls = false;  // test certificates are self-signed
 };
 
 http_response send(const http_request& request);
 
-inline http_response http_get(const std::string& url) { return send({"GET", url, {}, {}}); }
+inline http_response http_get(const std::string& url) {
+    return send({"GET", url, {}, {}});
+}
 inline http_response http_post(const std::string& url, const std::string& body,
                                std::vector<std::string> headers = {}) {
     return send({"POST", url, body, std::move(headers)});

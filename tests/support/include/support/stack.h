@@ -7,11 +7,11 @@
 
 namespace clickstream::test {
 
-std::string kafka_bootstrap();              // CLICKSTREAM_KAFKA_BOOTSTRAP
-std::string clickhouse_url();               // CLICKSTREAM_CLICKHOUSE_URL
-std::filesystem::path project_root();       // CLICKSTREAM_ROOT
-std::filesystem::path build_dir();          // CLICKSTREAM_BUILD_DIR
-std::filesystem::path contracts_dir();      // CLICKSTREAM_CONTRACTS (docs/contracts)
+std::string kafka_bootstrap();          // CLICKSTREAM_KAFKA_BOOTSTRAP
+std::string clickhouse_url();           // CLICKSTREAM_CLICKHOUSE_URL
+std::filesystem::path project_root();   // CLICKSTREAM_ROOT
+std::filesystem::path build_dir();      // CLICKSTREAM_BUILD_DIR
+std::filesystem::path contracts_dir();  // CLICKSTREAM_CONTRACTS (docs/contracts)
 
 // The whole file; fails the current test (and returns "") if it cannot be read.
 std::string read_file(const std::filesystem::path& path);
