@@ -1,0 +1,55 @@
+// The behaviour rule of the bot filter: a session that makes events faster
+// than a person can is a bot from then on.
+//
+// A token bucket per session on event time (not arrival time: a batch
+// arrives all at once): `burst` events at once, refilled at
+// `events_per_second`. Sessions are keyed by the caller ("site/session_id")
+// and kept in an LRU of `max_sessions`, so memory stays bounded; a session
+// pushed out starts afresh if it returns. Not thread-safe: one per worker
+// (sessions are partitioned by key upstream).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "processor/enrich/lru_map.h"
+
+namespace clickstream::enrich {
+
+struct session_rate_options {
+    double events_per_second = 10;  // sustained: faster than anyone clicks
+    double burst = 30;              // a page load fires several events in one ms
+    std::size_t max_sessions = 200'000;
+};
+
+struct rate_verdict {
+    bool too_fast = false;
+    // What the session did, for the bot record: "more than 30 events at
+    // once or 10/s sustained".
+    std::string detail;
+};
+
+class session_rate_guard {
+public:
+    explicit session_rate_guard(const session_rate_options& options = {});
+
+    // Counts one event of `session_key` at `event_ms`. Once a session has
+    // been too fast, every later event of it is too fast (sticky).
+    rate_verdict observe(std::string_view session_key, std::int64_t event_ms);
+
+    std::size_t sessions() const noexcept { return buckets_.size(); }
+
+private:
+    struct bucket {
+        double tokens = 0;
+        std::int64_t last_ms = 0;
+        bool flagged = false;
+    };
+    session_rate_options options_;
+    std::string detail_;
+    lru_map<bucket> buckets_;
+};
+
+}  // namespace clickstream::enrich

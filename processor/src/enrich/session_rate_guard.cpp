@@ -1,0 +1,36 @@
+#include "processor/enrich/session_rate_guard.h"
+
+#include <algorithm>
+#include <cstdio>
+
+namespace clickstream::enrich {
+
+session_rate_guard::session_rate_guard(const session_rate_options& options)
+    : options_(options), buckets_(options.max_sessions) {
+    char text[128];
+    std::snprintf(text, sizeof text, "more than %g events at once or %g/s sustained",
+                  options_.burst, options_.events_per_second);
+    detail_ = text;
+}
+
+rate_verdict session_rate_guard::observe(std::string_view session_key, std::int64_t event_ms) {
+    bucket* b = buckets_.find(session_key);
+    if (b == nullptr) b = &buckets_.insert(session_key, bucket{options_.burst, event_ms, false});
+    if (!b->flagged) {
+        // Out-of-order events (several tabs, retries) refill nothing.
+        if (event_ms > b->last_ms) {
+            const double seconds = double(event_ms - b->last_ms) / 1000.0;
+            b->tokens = std::min(options_.burst, b->tokens + seconds * options_.events_per_second);
+            b->last_ms = event_ms;
+        }
+        if (b->tokens >= 1) {
+            b->tokens -= 1;
+        } else {
+            b->flagged = true;
+        }
+    }
+    if (!b->flagged) return {};
+    return {true, detail_};
+}
+
+}  // namespace clickstream::enrich
