@@ -7,6 +7,7 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
+#include <limits>
 #include <mutex>
 #include <optional>
 #include <stdexcept>
@@ -158,7 +159,9 @@ private:
         first_ = false;
         parser_.emplace();
         parser_->header_limit(static_cast<std::uint32_t>(options().header_limit));
-        parser_->body_limit(boost::none);  // checked against Content-Length below
+        // Checked against Content-Length below, so the answer can be a 413. (Not
+        // boost::none: Boost 1.74 compares the length against an empty optional.)
+        parser_->body_limit(std::numeric_limits<std::uint64_t>::max());
         lowest().expires_after(options().header_timeout);
         bhttp::async_read_header(stream_, buffer_, *parser_,
                                  [self = this->shared_from_this()](
@@ -166,9 +169,14 @@ private:
     }
 
     void on_header(const error_code& ec) {
+        if (ec == bhttp::error::body_limit)
+            return refuse(status::payload_too_large, "body too large");
         if (ec == bhttp::error::header_limit)
             return refuse(status::request_header_fields_too_large, "request header too large");
-        if (is_malformed(ec)) return refuse(status::bad_request, "malformed request");
+        if (is_malformed(ec)) {
+            shared_->log.debug("http_malformed", {{"error", ec.message()}});
+            return refuse(status::bad_request, "malformed request");
+        }
         if (ec) {
             shared_->fail(ec, "read_header");
             return close();
