@@ -1,0 +1,151 @@
+// tracker_core: the one event-batching engine that the native SDK and the
+// browser beacon are built from. Single-threaded, with no clock, thread or
+// I/O of its own: the host (the native sender thread, the beacon's JS
+// timers) calls it and moves the bytes.
+//
+//   tracker_core core(options, clock, random, store);
+//   core.start();
+//   core.track(screen_view("Home"));
+//   if (auto batch = core.next_batch()) core.complete(*batch, transport.send(...));
+//   wait until core.next_wakeup_ms(), or pump(transport) in one call.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "clickstream/environment.h"
+#include "clickstream/errc.h"
+#include "clickstream/event.h"
+#include "clickstream/options.h"
+#include "clickstream/result.h"
+
+namespace clickstream {
+
+class batcher;
+class session_tracker;
+struct identity;
+struct queued_event;
+
+// An error the host reports to the app (the native SDK through poll()).
+struct error_report {
+    errc code = errc::ok;
+    int status = 0;          // HTTP status where there was one
+    std::size_t events = 0;  // events concerned
+    std::string reason;
+};
+
+// Counters since start, for apps, tests and benchmarks.
+struct tracker_stats {
+    std::size_t queued_events = 0;
+    std::size_t queued_bytes = 0;
+    std::size_t held_events = 0;  // waiting for consent
+    std::uint64_t sent_events = 0;
+    std::uint64_t sent_batches = 0;
+    std::uint64_t dropped_queue_full = 0;
+    std::uint64_t dropped_consent_denied = 0;
+    std::uint64_t dropped_rejected = 0;
+    std::uint64_t retries = 0;
+};
+
+// A batch ready to send: its body carries sent_at for this attempt.
+struct outgoing_batch {
+    std::uint64_t token = 0;
+    std::size_t events = 0;
+    std::string url;
+    std::string body;
+};
+
+// App lifecycle moments that flush: going to the background, a page hide.
+enum class lifecycle : std::uint8_t { background, page_hide, foreground };
+
+class tracker_core {
+public:
+    // The references must outlive the core. Options are validated by the
+    // caller (validate(tracker_options)).
+    tracker_core(tracker_options options, clock& clk, random_source& random, event_store& store);
+    ~tracker_core();
+    tracker_core(const tracker_core&) = delete;
+    tracker_core& operator=(const tracker_core&) = delete;
+
+    // Reads identity, consent and the queue left by a previous run; queued
+    // events are sent at the first chance. Call once, before anything else.
+    result<void, errc> start() noexcept;
+
+    // Stamps the event (id, ts, session, seq), encodes it and queues it
+    // (stored first). Errors are values: invalid events are refused whole.
+    result<void, errc> track(event e) noexcept;
+    // Sets the user id (context.user_id of later batches) and tracks an
+    // identify event.
+    result<void, errc> identify(std::string user_id) noexcept;
+    // Log-out: a new anonymous id, no user id, a new session at the next event.
+    void reset() noexcept;
+
+    void set_consent(consent c) noexcept;
+    consent current_consent() const noexcept { return consent_; }
+
+    // The collector's value for the site replaces the configured timeout.
+    result<void, errc> set_session_timeout_s(std::int64_t seconds) noexcept;
+    std::int64_t session_timeout_s() const noexcept;
+
+    // Events that the host lost before they reached the core (the native
+    // inbox overflowing): counted as queue_full, and their seq numbers skipped
+    // so that gaps less dropped stays exact.
+    void note_lost_before_tracking(std::size_t events) noexcept;
+
+    // Sends everything queued as soon as the backoff allows.
+    void flush() noexcept;
+    void on_lifecycle(lifecycle moment) noexcept;
+
+    // The next batch if one is due now, stamped with sent_at = now. At most
+    // one batch is in flight; complete() must follow with the answer.
+    std::optional<outgoing_batch> next_batch() noexcept;
+    void complete(const outgoing_batch& batch, const send_result& result) noexcept;
+    // One step for synchronous hosts: next_batch, send, complete. True if
+    // a batch was sent (whatever the answer).
+    bool pump(transport& t) noexcept;
+
+    // When next_batch() may next have something (ms since the epoch):
+    // INT64_MAX while nothing is queued, consent is not granted, or a batch
+    // is in flight.
+    std::int64_t next_wakeup_ms() const noexcept;
+    // True when nothing is queued or in flight.
+    bool drained() const noexcept;
+
+    // Errors since the last call, oldest first (bounded; excess is counted
+    // in the last report).
+    std::vector<error_report> take_errors() noexcept;
+    tracker_stats stats() const noexcept;
+    const std::string& anonymous_id() const noexcept { return anonymous_id_; }
+    const std::string& user_id() const noexcept { return user_id_; }
+
+private:
+    void report(errc code, int status, std::size_t events, std::string reason) noexcept;
+    void adopt_identity() noexcept;
+    void enqueue(queued_event q) noexcept;
+    std::string new_uuid() noexcept;
+
+    tracker_options options_;
+    clock& clock_;
+    random_source& random_;
+    event_store& store_;
+    std::unique_ptr<session_tracker> sessions_;
+    std::unique_ptr<batcher> batcher_;
+    std::string anonymous_id_;
+    std::string user_id_;
+    std::shared_ptr<const identity> who_;  // shared by the events tracked for it
+    consent consent_ = consent::granted;
+    std::vector<queued_event> held_;  // waiting for consent, in memory only
+    std::string url_;
+    tracker_stats stats_;
+    std::vector<error_report> errors_;
+};
+
+// Parses the session timeout from a /v1/config answer
+// ({"session_timeout_s":1800,...}); the value must be in the contract's range.
+result<std::int64_t, errc> parse_session_timeout(std::string_view config_json) noexcept;
+
+}  // namespace clickstream

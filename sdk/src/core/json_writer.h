@@ -1,0 +1,50 @@
+// json_writer: the core's compact JSON output, written by hand (the wasm
+// budget has no room for a JSON library). Keys come out in the order they
+// are written; strings are escaped as JSON.stringify escapes them (see
+// docs/contracts/README.md); invalid UTF-8 becomes U+FFFD, so a batch is
+// always well-formed.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace clickstream {
+
+// Appends s as a JSON string literal (with quotes).
+void append_json_string(std::string& out, std::string_view s);
+// Appends an integer: no fraction, no exponent.
+void append_json_integer(std::string& out, std::int64_t v);
+// Appends a finite double as JavaScript's Number#toString writes it: the
+// shortest decimal that reads back to the same double.
+void append_json_number(std::string& out, double v);
+
+class json_writer {
+public:
+    explicit json_writer(std::string& out) : out_(out) {}
+
+    json_writer& begin_object() { return open('{'); }
+    json_writer& begin_object(std::string_view key) { return key_then(key).open('{'); }
+    json_writer& end_object() { return close('}'); }
+    json_writer& begin_array(std::string_view key) { return key_then(key).open('['); }
+    json_writer& end_array() { return close(']'); }
+
+    json_writer& string_member(std::string_view key, std::string_view v);
+    json_writer& integer_member(std::string_view key, std::int64_t v);
+    json_writer& number_member(std::string_view key, double v);
+    json_writer& bool_member(std::string_view key, bool v);
+    // An already encoded JSON value, as the next array element.
+    json_writer& raw_element(std::string_view json);
+
+private:
+    json_writer& open(char c);
+    json_writer& close(char c);
+    json_writer& key_then(std::string_view key);
+    void separate();
+
+    std::string& out_;
+    // No stack needed: after a value (a container included) a comma follows.
+    bool first_ = true;
+};
+
+}  // namespace clickstream
