@@ -1,0 +1,284 @@
+// handle_request from built requests: every reply path, and the raw message
+// it asks to produce (body bytes and contract headers), without sockets.
+#include "collector/handle_request.h"
+
+#include <gtest/gtest.h>
+
+#include "collector/raw_message.h"
+#include "gzip.h"
+
+namespace {
+
+using namespace clickstream::collector;
+namespace http = clickstream::common::http;
+using field = boost::beast::http::field;
+using verb = boost::beast::http::verb;
+
+class collector_handle_request : public ::testing::Test {
+protected:
+    collector_handle_request() : proxies_({"10.0.0.0/8"}) {
+        options_.topic = "raw-topic";
+        options_.inflated_limit = 10000;
+        options_.sites["demo"] = site_options{"demo",
+                                              {"https://shop.example"},
+                                              true,
+                                              std::chrono::seconds(900),
+                                              std::chrono::milliseconds(2000),
+                                              false};
+        options_.sites["strict"] = site_options{"strict",
+                                                {"https://strict.example"},
+                                                false,
+                                                std::chrono::seconds(1800),
+                                                std::chrono::milliseconds(3000),
+                                                true};
+        files_.add("beacon.wasm", std::string("\0asm\1\0\0\0", 8));
+        files_.add("loader.js", "console.log(1)");
+    }
+
+    static http::request make(verb method, const std::string& target, std::string body = {},
+                              std::vector<std::pair<field, std::string>> headers = {}) {
+        http::request req{method, target, 11};
+        for (const auto& [name, value] : headers) req.set(name, value);
+        req.body() = std::move(body);
+        req.prepare_payload();
+        return req;
+    }
+
+    handled run(const http::request& req, bool tls = false) {
+        request_context ctx{{"203.0.113.5", 5555, tls}, 1700000000123, "req-1", "new-anon-id"};
+        return handle_request(req, ctx, {options_, proxies_, files_}, status_);
+    }
+
+    static std::string header(const clickstream::common::kafka::message& m, std::string_view name) {
+        const auto* h = m.find_header(name);
+        return h == nullptr ? "<absent>" : h->value;
+    }
+
+    collector_options options_;
+    trusted_proxies proxies_;
+    static_files files_;
+    service_status status_{true, "", [] { return std::string("metric_a 1\n"); }};
+};
+
+const std::string batch_body =
+    R"({"v":1,"site":"demo","context":{"anonymous_id":"a-1"},"events":[]})";
+
+TEST_F(collector_handle_request, batch_from_allowed_origin_is_produced_as_sent) {
+    auto h = run(make(verb::post, "/v1/batch?site=demo", batch_body,
+                      {{field::content_type, "text/plain;charset=UTF-8"},
+                       {field::origin, "https://shop.example"},
+                       {field::user_agent, "Mozilla/5.0 test"}}));
+    ASSERT_TRUE(h.msg);
+    EXPECT_EQ(h.res.result(), http::status::no_content);
+    EXPECT_EQ(h.res[field::access_control_allow_origin], "https://shop.example");
+    EXPECT_EQ(h.res[field::access_control_allow_credentials], "true");
+    EXPECT_EQ(h.route, "batch");
+    const auto& m = *h.msg;
+    EXPECT_EQ(m.topic, "raw-topic");
+    EXPECT_EQ(m.value, batch_body);
+    EXPECT_FALSE(m.key) << "plain bodies are not read for the anonymous id";
+    EXPECT_EQ(header(m, raw_header::received_at), "1700000000123");
+    EXPECT_EQ(header(m, raw_header::client_ip), "203.0.113.5");
+    EXPECT_EQ(header(m, raw_header::user_agent), "Mozilla/5.0 test");
+    EXPECT_EQ(header(m, raw_header::origin), "https://shop.example");
+    EXPECT_EQ(header(m, raw_header::content_type), "text/plain;charset=UTF-8");
+    EXPECT_EQ(header(m, raw_header::content_encoding), "identity");
+    EXPECT_EQ(header(m, raw_header::request_id), "req-1");
+    EXPECT_EQ(header(m, raw_header::site), "demo");
+    EXPECT_EQ(header(m, raw_header::source), "batch");
+}
+
+TEST_F(collector_handle_request, gzip_batch_is_inflated_and_keyed_by_its_anonymous_id) {
+    auto h =
+        run(make(verb::post, "/v1/batch?site=demo", clickstream::test::gzip(batch_body),
+                 {{field::content_type, "application/json"}, {field::content_encoding, "gzip"}}));
+    ASSERT_TRUE(h.msg);
+    EXPECT_EQ(h.msg->value, batch_body);
+    EXPECT_EQ(h.msg->key, "a-1");
+    EXPECT_EQ(header(*h.msg, raw_header::content_encoding), "gzip");
+    EXPECT_EQ(header(*h.msg, raw_header::origin), "<absent>");
+}
+
+TEST_F(collector_handle_request, refusals_have_their_status_a_json_reason_and_no_message) {
+    struct refusal {
+        http::request req;
+        http::status status;
+        std::string_view reason;
+    };
+    const auto json_type = std::pair{field::content_type, std::string("application/json")};
+    std::vector<refusal> cases = {
+        {make(verb::post, "/v1/batch", batch_body, {json_type}), http::status::bad_request,
+         "missing_site"},
+        {make(verb::post, "/v1/batch?site=nope", batch_body, {json_type}), http::status::forbidden,
+         "unknown_site"},
+        {make(verb::post, "/v1/batch?site=demo", batch_body,
+              {json_type, {field::origin, "https://evil.example"}}),
+         http::status::forbidden, "origin_refused"},
+        {make(verb::post, "/v1/batch?site=strict", batch_body, {json_type}),
+         http::status::forbidden, "origin_missing"},
+        {make(verb::get, "/v1/batch?site=demo"), http::status::method_not_allowed,
+         "method_not_allowed"},
+        {make(verb::post, "/v1/batch?site=demo", batch_body,
+              {{field::content_type, "application/xml"}}),
+         http::status::unsupported_media_type, "unsupported_media_type"},
+        {make(verb::post, "/v1/batch?site=demo", batch_body), http::status::unsupported_media_type,
+         "unsupported_media_type"},
+        {make(verb::post, "/v1/batch?site=demo", batch_body,
+              {json_type, {field::content_encoding, "br"}}),
+         http::status::unsupported_media_type, "unsupported_encoding"},
+        {make(verb::post, "/v1/batch?site=demo", "", {json_type}), http::status::bad_request,
+         "empty_body"},
+        {make(verb::post, "/v1/batch?site=demo", "not gzip",
+              {json_type, {field::content_encoding, "gzip"}}),
+         http::status::bad_request, "bad_gzip"},
+        {make(verb::post, "/v1/batch?site=demo", clickstream::test::gzip(std::string(20000, ' ')),
+              {json_type, {field::content_encoding, "gzip"}}),
+         http::status::payload_too_large, "inflated_too_large"},
+        {make(verb::post, "/v1/batch?site=demo", clickstream::test::gzip(R"({"site":"other"})"),
+              {json_type, {field::content_encoding, "gzip"}}),
+         http::status::bad_request, "site_mismatch"},
+        {make(verb::get, "/nothing/here"), http::status::not_found, "not_found"},
+        {make(verb::get, "/sdk/missing.js"), http::status::not_found, "not_found"},
+    };
+    for (const auto& c : cases) {
+        auto h = run(c.req);
+        SCOPED_TRACE(std::string(c.req.target()) + " " + std::string(c.reason));
+        EXPECT_EQ(h.res.result(), c.status);
+        EXPECT_EQ(h.reject, c.reason);
+        EXPECT_FALSE(h.msg);
+        EXPECT_EQ(h.res[field::content_type], "application/json");
+        auto body = nlohmann::json::parse(h.res.body());
+        EXPECT_TRUE(body["error"].is_string() && !body["error"].get<std::string>().empty());
+        EXPECT_EQ(h.res[field::access_control_allow_origin], "") << "no CORS grant on refusals";
+    }
+}
+
+TEST_F(collector_handle_request, wrong_method_says_what_is_allowed) {
+    auto h = run(make(verb::put, "/v1/p.gif?site=demo"));
+    EXPECT_EQ(h.res.result(), http::status::method_not_allowed);
+    EXPECT_EQ(h.res[field::allow], "GET, HEAD");
+}
+
+TEST_F(collector_handle_request, preflight_grants_allowed_origins_only) {
+    auto ok = run(make(
+        verb::options, "/v1/batch?site=demo", {},
+        {{field::origin, "https://shop.example"}, {field::access_control_request_method, "POST"}}));
+    EXPECT_EQ(ok.res.result(), http::status::no_content);
+    EXPECT_EQ(ok.res[field::access_control_allow_origin], "https://shop.example");
+    EXPECT_NE(ok.res[field::access_control_allow_methods].find("POST"), std::string::npos);
+    EXPECT_NE(ok.res[field::access_control_allow_headers].find("Content-Encoding"),
+              std::string::npos);
+    EXPECT_EQ(ok.route, "batch");
+    EXPECT_FALSE(ok.msg);
+
+    auto refused = run(
+        make(verb::options, "/v1/batch?site=demo", {}, {{field::origin, "https://evil.example"}}));
+    EXPECT_EQ(refused.res.result(), http::status::forbidden);
+    EXPECT_EQ(refused.res[field::access_control_allow_origin], "");
+}
+
+TEST_F(collector_handle_request, pixel_produces_its_query_string_and_answers_a_gif) {
+    auto h =
+        run(make(verb::get, "/v1/p.gif?site=demo&e=page_view&u=https%3A%2F%2Fshop.example%2F"));
+    ASSERT_TRUE(h.msg);
+    EXPECT_EQ(h.res.result(), http::status::ok);
+    EXPECT_EQ(h.res[field::content_type], "image/gif");
+    EXPECT_EQ(h.res.body().size(), 43U);
+    EXPECT_EQ(h.res.body().substr(0, 6), "GIF89a");
+    EXPECT_EQ(h.msg->value, "site=demo&e=page_view&u=https%3A%2F%2Fshop.example%2F");
+    EXPECT_EQ(header(*h.msg, raw_header::content_type), raw_header::pixel_content_type);
+    EXPECT_EQ(header(*h.msg, raw_header::source), "pixel");
+}
+
+TEST_F(collector_handle_request, config_answers_the_site_settings_cacheably) {
+    auto h =
+        run(make(verb::get, "/v1/config?site=demo", {}, {{field::origin, "https://shop.example"}}));
+    EXPECT_EQ(h.res.result(), http::status::ok);
+    auto body = nlohmann::json::parse(h.res.body());
+    EXPECT_EQ(body["session_timeout_s"], 900);
+    EXPECT_EQ(body["flush_interval_ms"], 2000);
+    EXPECT_EQ(h.res[field::cache_control], "public, max-age=300");
+    EXPECT_EQ(h.res[field::access_control_allow_origin], "https://shop.example");
+}
+
+TEST_F(collector_handle_request, prefix_moves_every_public_path) {
+    options_.path_prefix = "/t9";
+    EXPECT_EQ(run(make(verb::get, "/v1/config?site=demo")).res.result(), http::status::not_found);
+    EXPECT_EQ(run(make(verb::get, "/t9/v1/config?site=demo")).res.result(), http::status::ok);
+    EXPECT_TRUE(run(make(verb::get, "/t9/v1/p.gif?site=demo")).msg);
+    EXPECT_EQ(run(make(verb::get, "/t9/sdk/loader.js")).res.result(), http::status::ok);
+    EXPECT_EQ(run(make(verb::get, "/healthz")).res.result(), http::status::ok) << "not prefixed";
+}
+
+TEST_F(collector_handle_request, sdk_files_have_mime_etag_and_revalidate) {
+    auto h = run(make(verb::get, "/sdk/beacon.wasm"));
+    EXPECT_EQ(h.res.result(), http::status::ok);
+    EXPECT_EQ(h.res[field::content_type], "application/wasm");
+    EXPECT_EQ(h.res.body(), std::string("\0asm\1\0\0\0", 8));
+    const std::string etag(h.res[field::etag]);
+    EXPECT_FALSE(etag.empty());
+    EXPECT_FALSE(h.res[field::cache_control].empty());
+    auto again = run(make(verb::get, "/sdk/beacon.wasm", {}, {{field::if_none_match, etag}}));
+    EXPECT_EQ(again.res.result(), http::status::not_modified);
+    EXPECT_TRUE(again.res.body().empty());
+    EXPECT_EQ(run(make(verb::get, "/sdk/loader.js")).res[field::content_type],
+              "text/javascript; charset=utf-8");
+}
+
+TEST_F(collector_handle_request, first_party_site_sets_the_anonymous_id_cookie) {
+    const auto origin = std::pair{field::origin, std::string("https://strict.example")};
+    const auto type = std::pair{field::content_type, std::string("application/json")};
+    // A known id (from the body here) becomes the cookie and the key.
+    auto h = run(make(verb::post, "/v1/batch?site=strict", batch_body, {origin, type}), true);
+    ASSERT_TRUE(h.msg);
+    EXPECT_EQ(h.msg->key, "a-1");
+    const std::string cookie(h.res[field::set_cookie]);
+    EXPECT_EQ(cookie.rfind("cs_aid=a-1; Max-Age=", 0), 0U) << cookie;
+    EXPECT_NE(cookie.find("SameSite=Lax"), std::string::npos);
+    EXPECT_NE(cookie.find("Secure"), std::string::npos) << "came over TLS";
+    // The cookie the browser sends wins and is refreshed.
+    auto again = run(make(verb::post, "/v1/batch?site=strict", batch_body,
+                          {origin, type, {field::cookie, "x=1; cs_aid=a-9"}}));
+    EXPECT_EQ(again.msg->key, "a-9");
+    EXPECT_EQ(std::string(again.res[field::set_cookie]).rfind("cs_aid=a-9;", 0), 0U);
+    // Nothing known: a new id; a sites without set_cookie sets none.
+    auto fresh = run(make(verb::get, "/v1/p.gif?site=strict", {}, {origin}));
+    EXPECT_EQ(std::string(fresh.res[field::set_cookie]).rfind("cs_aid=new-anon-id;", 0), 0U);
+    EXPECT_EQ(run(make(verb::get, "/v1/p.gif?site=demo")).res[field::set_cookie], "");
+}
+
+TEST_F(collector_handle_request, forwarded_for_counts_only_from_trusted_proxies) {
+    auto req = make(verb::get, "/v1/p.gif?site=demo");
+    req.set("X-Forwarded-For", "198.51.100.1");
+    EXPECT_EQ(header(*run(req).msg, raw_header::client_ip), "203.0.113.5");
+    request_context ctx{{"10.0.0.2", 1, false}, 1, "r", "n"};
+    auto h = handle_request(req, ctx, {options_, proxies_, files_}, status_);
+    EXPECT_EQ(header(*h.msg, raw_header::client_ip), "198.51.100.1");
+}
+
+TEST_F(collector_handle_request, operational_endpoints) {
+    EXPECT_EQ(run(make(verb::get, "/healthz")).res.result(), http::status::ok);
+    EXPECT_EQ(run(make(verb::get, "/readyz")).res.result(), http::status::ok);
+    auto metrics = run(make(verb::get, "/metrics"));
+    EXPECT_EQ(metrics.res.body(), "metric_a 1\n");
+    EXPECT_NE(std::string(metrics.res[field::content_type]).find("text/plain"), std::string::npos);
+    status_.ready = false;
+    status_.not_ready_reason = "kafka unreachable";
+    auto not_ready = run(make(verb::get, "/readyz"));
+    EXPECT_EQ(not_ready.res.result(), http::status::service_unavailable);
+    EXPECT_EQ(nlohmann::json::parse(not_ready.res.body())["reason"], "kafka unreachable");
+}
+
+TEST_F(collector_handle_request, spooled_and_unavailable_answers_keep_cors) {
+    auto h = run(
+        make(verb::post, "/v1/batch?site=demo", batch_body,
+             {{field::content_type, "application/json"}, {field::origin, "https://shop.example"}}));
+    EXPECT_EQ(spooled_answer(h.res).result(), http::status::accepted);
+    auto busy = unavailable_answer(h.res, std::chrono::seconds(7));
+    EXPECT_EQ(busy.result(), http::status::service_unavailable);
+    EXPECT_EQ(busy[field::retry_after], "7");
+    EXPECT_EQ(busy[field::access_control_allow_origin], "https://shop.example");
+    EXPECT_EQ(busy["X-Request-Id"], "req-1");
+}
+
+}  // namespace
