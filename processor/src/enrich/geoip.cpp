@@ -2,6 +2,7 @@
 
 #include <GeoIP.h>
 
+#include <cstdlib>
 #include <cstring>
 #include <stdexcept>
 #include <system_error>
@@ -23,9 +24,14 @@ geoip_country_lookup::handle* open_database(const std::filesystem::path& path, b
     GeoIP* db = GeoIP_open(path.c_str(), GEOIP_MEMORY_CACHE | GEOIP_SILENCE);
     if (db == nullptr)
         throw std::runtime_error("GeoIP database " + path.string() + ": cannot open");
+    // libGeoIP takes any file as a country database (its default edition);
+    // real ones end with a build string ("GEO-106FREE 2019... Build").
+    char* info = GeoIP_database_info(db);
+    const bool has_info = info != nullptr;
+    std::free(info);
     const int edition = GeoIP_database_edition(db);
     const bool right = v6 ? edition == GEOIP_COUNTRY_EDITION_V6 : edition == GEOIP_COUNTRY_EDITION;
-    if (!right) {
+    if (!has_info || !right) {
         GeoIP_delete(db);
         throw std::runtime_error("GeoIP database " + path.string() + ": not a " +
                                  (v6 ? "IPv6" : "IPv4") + " country database");

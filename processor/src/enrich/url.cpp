@@ -107,26 +107,24 @@ std::vector<query_param> parse_query(std::string_view query) {
 std::string normalize_path(std::string_view raw_path) {
     const std::string decoded = decode(raw_path, false, true);
     // Segments between slashes; "" segments (from "//") are dropped, "."
-    // dropped, ".." pops. A trailing "/", "/." or "/.." leaves a trailing slash.
+    // dropped, ".." pops. A path ending in "/", "/." or "/.." keeps a
+    // trailing slash.
     std::vector<std::string_view> segments;
-    std::string_view rest = decoded;
     bool trailing_slash = false;
-    while (!rest.empty()) {
+    for (std::string_view rest = decoded;;) {
         const auto slash = rest.find('/');
         const auto seg = rest.substr(0, slash);
-        rest = slash == std::string_view::npos ? std::string_view{} : rest.substr(slash + 1);
         const bool last = slash == std::string_view::npos;
         if (seg == "..") {
             if (!segments.empty()) segments.pop_back();
-            trailing_slash = last;
-        } else if (seg == ".") {
-            trailing_slash = last;
-        } else if (!seg.empty()) {
+        } else if (!seg.empty() && seg != ".") {
             segments.push_back(seg);
-            trailing_slash = false;
-        } else {
-            trailing_slash = true;
         }
+        if (last) {
+            trailing_slash = seg.empty() || seg == "." || seg == "..";
+            break;
+        }
+        rest.remove_prefix(slash + 1);
     }
     std::string out;
     for (const auto seg : segments) {

@@ -1,0 +1,79 @@
+#include "enrich/regex_set.h"
+
+#include <gtest/gtest.h>
+#include <yaml-cpp/yaml.h>
+
+#include <stdexcept>
+
+#include "enrich_test_data.h"
+
+namespace clickstream::enrich {
+namespace {
+
+// The prefilter must give the answer of trying each regex in order: for
+// every section of regexes.yaml and every real user agent, the set's first
+// match is the first regex that matches on its own.
+TEST(enrich_regex_set, first_match_equals_trying_each_regex_in_order) {
+    const auto root = YAML::LoadFile(test_data::paths().uap_regexes.string());
+    std::vector<std::string> inputs;
+    for (const auto& [ua, category] : test_data::browser_user_agents()) inputs.push_back(ua);
+    for (const auto& ua : test_data::crawler_user_agents()) inputs.push_back(ua);
+    inputs.emplace_back("");
+
+    std::size_t compared = 0, matched = 0;
+    for (const char* section : {"user_agent_parsers", "os_parsers", "device_parsers"}) {
+        regex_set set(section, std::int64_t{64} << 20);
+        for (const auto& item : root[section]) {
+            const bool ignore_case =
+                item["regex_flag"] && item["regex_flag"].as<std::string>() == "i";
+            set.add(item["regex"].as<std::string>(), ignore_case);
+        }
+        set.compile();
+        for (const auto& ua : inputs) {
+            int sequential = -1;
+            for (std::size_t i = 0; i < set.size(); ++i) {
+                if (RE2::PartialMatch(ua, set.regex(i))) {
+                    sequential = static_cast<int>(i);
+                    break;
+                }
+            }
+            ASSERT_EQ(set.first_match(ua), sequential) << section << ": " << ua;
+            ++compared;
+            if (sequential >= 0) ++matched;
+        }
+        EXPECT_EQ(set.fallbacks(), 0U) << section;
+    }
+    std::cout << "prefilter agreed with the sequential scan on " << compared << " lookups ("
+              << matched << " matches)\n";
+    EXPECT_GT(matched, compared / 2);
+}
+
+TEST(enrich_regex_set, a_tiny_memory_budget_falls_back_to_the_same_answer) {
+    // Enough to compile, far too little for the DFA on long inputs.
+    regex_set set("tiny", 1 << 16);
+    const char* patterns[] = {"(a|b)*c{1,20}x", "b{3,30}y", "zzz", "[a-c]{5,40}d"};
+    for (const char* p : patterns) set.add(p, false);
+    set.compile();
+    std::string text;
+    for (int i = 0; i < 4000; ++i) text += "abc"[i % 3];
+    text += "bbbbby";
+    int sequential = -1;
+    for (std::size_t i = 0; i < set.size(); ++i) {
+        if (RE2::PartialMatch(text, set.regex(i))) {
+            sequential = static_cast<int>(i);
+            break;
+        }
+    }
+    EXPECT_EQ(set.first_match(text), sequential);
+    EXPECT_NE(sequential, -1);
+}
+
+TEST(enrich_regex_set, rejects_what_re2_cannot_run_naming_it) {
+    regex_set set("test list", 1 << 20);
+    EXPECT_EQ(set.add("ok", false), 0U);
+    test_data::expect_load_error([&] { set.add("(?=lookahead)", false); },
+                                 "test list: RE2 cannot compile pattern 1 '(?=lookahead)'");
+}
+
+}  // namespace
+}  // namespace clickstream::enrich
