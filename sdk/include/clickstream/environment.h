@@ -4,6 +4,7 @@
 // WebAssembly; tests pass fakes (tests/support/).
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <optional>
@@ -66,6 +67,9 @@ struct send_request {
     std::string_view body;        // the batch v1 JSON
     std::string_view user_agent;  // empty: the transport's own
     std::span<const header> headers;
+    // Set while the host is shutting down: the transport may give up early
+    // and answer retry (the batch stays queued).
+    const std::atomic<bool>* cancel = nullptr;
 };
 
 // What became of a send: delivered, try again later, or give up.

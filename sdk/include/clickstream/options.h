@@ -10,10 +10,7 @@
 
 #include "clickstream/environment.h"
 #include "clickstream/result.h"
-
-#ifndef CLICKSTREAM_SDK_VERSION
-#define CLICKSTREAM_SDK_VERSION "0.1.0"
-#endif
+#include "clickstream/version.h"
 
 namespace clickstream {
 
