@@ -1,28 +1,34 @@
-#include <re2/re2.h>
+#include <memory>
 
+#include "enrich/regex_set.h"
 #include "processor/enrich/ua_parser.h"
 
 namespace clickstream::enrich {
 namespace {
 
-// One regex per type, tried in the order of classify_device(). Built once;
-// RE2 objects are safe to share between threads.
-struct device_rules {
-    RE2 console{
-        R"(PlayStation|PLAYSTATION|Xbox|XBOX|Nintendo (?:Switch|WiiU|Wii|3DS|DS)|NintendoBrowser)"};
-    RE2 tv{
-        R"((?i)smart-?tv|\bsmarttv\b|googletv|android ?tv|\bapple ?tv\b|\bappletv|\btvos\b|crkey|)"
-        R"(bravia|hbbtv|web0s|netcast|\broku\b|\baft[a-z]{1,5}\b|\bviera\b|aquos|tizen[^;)]*tv|)"
-        R"(\bfire ?tv\b|\bdtv\b|philipstv|\bvidaa\b|\btv safari\b)"};
-    RE2 tablet{R"(iPad|[Tt]ablet|Kindle|\bSilk/|PlayBook|\bTab\b|\bSM-[TXP]\d)"};
-    RE2 mobile{R"(Mobi|iPhone|iPod|Windows Phone|BlackBerry|\bBB10\b|Opera Mini|IEMobile|Symbian|)"
-               R"(KAIOS|KaiOS|Nokia|\bJ2ME|MIDP|Phone)"};
-    RE2 desktop{R"(Windows NT|Windows 9|Macintosh|Mac OS X|X11|CrOS|Linux|FreeBSD|OpenBSD)"};
-};
+// The device type rules' user agent patterns, in priority order, in one set:
+// one scan finds the first that matches (see classify_device).
+enum rule_index { console_rule = 0, tv_rule, tablet_rule, mobile_rule, desktop_rule };
 
-const device_rules& rules() {
-    static const device_rules r;
-    return r;
+const regex_set& rules() {
+    static const auto set = [] {
+        auto s = std::make_unique<regex_set>("device type rules", std::int64_t{8} << 20);
+        s->add(R"(PlayStation|PLAYSTATION|Xbox|XBOX|Nintendo (?:Switch|WiiU|Wii|3DS|DS)|)"
+               R"(NintendoBrowser)",
+               false);
+        s->add(R"(smart-?tv|\bsmarttv\b|googletv|android ?tv|\bapple ?tv\b|\bappletv|\btvos\b|)"
+               R"(crkey|bravia|hbbtv|web0s|netcast|\broku\b|\baft[a-z]{1,5}\b|\bviera\b|aquos|)"
+               R"(tizen[^;)]*tv|\bfire ?tv\b|\bdtv\b|philipstv|\bvidaa\b|\btv safari\b)",
+               true);
+        s->add(R"(iPad|[Tt]ablet|Kindle|\bSilk/|PlayBook|\bTab\b|\bSM-[TXP]\d)", false);
+        s->add(R"(Mobi|iPhone|iPod|Windows Phone|BlackBerry|\bBB10\b|Opera Mini|IEMobile|Symbian|)"
+               R"(KAIOS|KaiOS|Nokia|\bJ2ME|MIDP|Phone)",
+               false);
+        s->add(R"(Windows NT|Windows 9|Macintosh|Mac OS X|X11|CrOS|Linux|FreeBSD|OpenBSD)", false);
+        s->compile();
+        return s;
+    }();
+    return *set;
 }
 
 bool contains(std::string_view s, std::string_view part) noexcept {
@@ -52,27 +58,25 @@ std::string_view to_string(device_type t) noexcept {
 }
 
 device_type classify_device(std::string_view user_agent, const user_agent_info& parsed) {
-    const auto& r = rules();
-    const re2::StringPiece ua(user_agent.data(), user_agent.size());
     if (parsed.device.family == "Spider") return device_type::bot;
-    if (RE2::PartialMatch(ua, r.console)) return device_type::console;
-    if (RE2::PartialMatch(ua, r.tv)) return device_type::tv;
-    if (parsed.device.family.starts_with("iPad") || RE2::PartialMatch(ua, r.tablet)) {
+    const int first = rules().first_match(user_agent);
+    if (first == console_rule) return device_type::console;
+    if (first == tv_rule) return device_type::tv;
+    if (first == tablet_rule || parsed.device.family.starts_with("iPad"))
         return device_type::tablet;
-    }
     // Android phones say "Mobile" (Chrome) or "Mobile;" (Firefox); Android
     // tablets leave it out — Google's own guidance for telling them apart.
-    if (contains(user_agent, "Android") && !contains(user_agent, "Mobi") &&
-        !contains(user_agent, "Phone")) {
+    const bool android = contains(user_agent, "Android");
+    if (android && !contains(user_agent, "Mobi") && !contains(user_agent, "Phone")) {
         return device_type::tablet;
     }
-    if (contains(user_agent, "Android") || RE2::PartialMatch(ua, r.mobile) ||
-        parsed.os.family == "iOS" || parsed.device.family == "iPhone" ||
+    if (android || first == mobile_rule || parsed.os.family == "iOS" ||
+        parsed.device.family == "iPhone" ||
         parsed.device.family.starts_with("Generic Smartphone") ||
         parsed.device.family == "Generic Feature Phone") {
         return device_type::mobile;
     }
-    if (RE2::PartialMatch(ua, r.desktop)) return device_type::desktop;
+    if (first == desktop_rule) return device_type::desktop;
     return device_type::unknown;
 }
 
