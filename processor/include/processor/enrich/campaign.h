@@ -2,7 +2,7 @@
 //
 // Parameter names match without regard to case ("UTM_Source" is common in
 // hand-built links); values are kept as decoded, trimmed of whitespace. The
-// first occurrence of a name wins.
+// first non-empty value of a name wins.
 #pragma once
 
 #include <string>
