@@ -15,6 +15,7 @@ namespace clickstream {
 namespace {
 
 constexpr std::size_t max_pending_errors = 256;
+constexpr auto linger = std::chrono::milliseconds(2);
 
 class system_clock final : public clock {
 public:
@@ -90,7 +91,12 @@ public:
             ++lost_;
         }
         inbox_.push_back(std::move(c));
-        if (inbox_.size() == 1) wake_.notify_one();  // the sender takes them all at once
+        // Wake the sender only from its long sleep: while it works or lingers
+        // it takes the inbox anyway, so a burst costs one wake-up, not one each.
+        if (sender_sleeping_) {
+            sender_sleeping_ = false;
+            wake_.notify_one();
+        }
         return {};
     }
 
@@ -211,6 +217,7 @@ private:
     void run() {
         if (config_.fetch_remote_config) fetch_remote_config();
         std::int64_t wake_at = core_.next_wakeup_ms();
+        bool worked = false;
         while (true) {
             std::deque<command> work;
             std::size_t lost = 0;
@@ -218,16 +225,24 @@ private:
             {
                 std::unique_lock lock(mutex_);
                 const auto ready = [&] { return !inbox_.empty() || stopping_; };
-                if (wake_at == std::numeric_limits<std::int64_t>::max()) {
-                    wake_.wait(lock, ready);
-                } else {
-                    const auto delay = std::max<std::int64_t>(0, wake_at - clock_->now_ms());
-                    wake_.wait_for(lock, std::chrono::milliseconds(delay), ready);
+                // After a round with work, linger briefly: more of the burst
+                // is likely, and producers need not wake us meanwhile.
+                if (worked && !ready()) wake_.wait_for(lock, linger, ready);
+                if (!ready()) {
+                    sender_sleeping_ = true;
+                    if (wake_at == std::numeric_limits<std::int64_t>::max()) {
+                        wake_.wait(lock, ready);
+                    } else {
+                        const auto delay = std::max<std::int64_t>(0, wake_at - clock_->now_ms());
+                        wake_.wait_for(lock, std::chrono::milliseconds(delay), ready);
+                    }
+                    sender_sleeping_ = false;
                 }
                 work.swap(inbox_);
                 lost = std::exchange(lost_, 0);
                 stopping = stopping_;
             }
+            worked = !work.empty();
             for (auto& c : work) apply(c);
             core_.note_lost_before_tracking(lost);
             send_due();
@@ -261,6 +276,7 @@ private:
     std::uint64_t applied_seq_ = 0;
     bool accepting_ = true;
     bool stopping_ = false;
+    bool sender_sleeping_ = false;  // in its long wait: the next event wakes it
     bool drained_ = true;
     std::atomic<bool> cancel_{false};
     std::deque<error_report> errors_;
