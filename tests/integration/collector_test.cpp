@@ -3,7 +3,6 @@
 // the contract's headers; what is refused never arrives; the spool keeps
 // batches while the broker is unreachable and replays them exactly once.
 #include <gtest/gtest.h>
-#include <zlib.h>
 
 #include <algorithm>
 #include <atomic>
@@ -12,6 +11,7 @@
 
 #include "collector/raw_message.h"
 #include "collector_support.h"
+#include "support/gzip.h"
 #include "support/http_client.h"
 
 namespace {
@@ -21,20 +21,6 @@ namespace raw = clickstream::collector::raw_header;
 using json = nlohmann::json;
 
 const std::string origin = "https://shop.example";
-
-std::string gzip(const std::string& in) {
-    z_stream zs{};
-    deflateInit2(&zs, Z_DEFAULT_COMPRESSION, Z_DEFLATED, 16 + MAX_WBITS, 8, Z_DEFAULT_STRATEGY);
-    std::string out(deflateBound(&zs, in.size()) + 32, '\0');
-    zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(in.data()));
-    zs.avail_in = static_cast<uInt>(in.size());
-    zs.next_out = reinterpret_cast<Bytef*>(out.data());
-    zs.avail_out = static_cast<uInt>(out.size());
-    deflate(&zs, Z_FINISH);
-    out.resize(zs.total_out);
-    deflateEnd(&zs);
-    return out;
-}
 
 std::string batch(const std::string& marker) {
     return R"({"v":1,"site":"demo","sent_at":1,"context":{"anonymous_id":"anon-)" + marker +
@@ -81,8 +67,8 @@ TEST_F(collector_it, batches_arrive_with_exact_bytes_and_contract_headers) {
                           "User-Agent: it-agent/1.0"});
     ASSERT_EQ(r1.status, 204) << r1.error << r1.body;
     EXPECT_EQ(r1.header("access-control-allow-origin"), origin);
-    auto r2 =
-        post_batch(c, gzip(zipped), {"Content-Type: application/json", "Content-Encoding: gzip"});
+    auto r2 = post_batch(c, t::gzip(zipped),
+                         {"Content-Type: application/json", "Content-Encoding: gzip"});
     ASSERT_EQ(r2.status, 204) << r2.body;
 
     auto got = t::read_topic(topic_, 2);
@@ -176,7 +162,7 @@ TEST_F(collector_it, bad_inputs_get_their_status_and_nothing_reaches_the_topic) 
         {{"POST", c.url("/v1/batch?site=demo"), std::string(3000, 'x'), json_type}, 413},
         {{"POST",
           c.url("/v1/batch?site=demo"),
-          gzip(std::string(100000, ' ')),
+          t::gzip(std::string(100000, ' ')),
           {"Content-Type: application/json", "Content-Encoding: gzip"}},
          413},
         {{"PUT", c.url("/v1/batch?site=demo"), batch("x"), json_type}, 405},

@@ -2,7 +2,7 @@
 
 #include <librdkafka/rdkafka.h>
 
-#include "rdkafka_errors.h"
+#include "rdkafka_support.h"
 
 namespace clickstream::common::kafka {
 
@@ -67,8 +67,6 @@ result<std::unique_ptr<consumer>> consumer::create(consumer_options options, log
         return failure{make_error_code(errc::kafka_config)};
     }
     auto s = std::make_unique<state>(std::move(options), log);
-    char errstr[512];
-    rd_kafka_conf_t* conf = rd_kafka_conf_new();
     std::map<std::string, std::string> settings = {
         {"bootstrap.servers", s->options.brokers},
         {"group.id", s->options.group_id},
@@ -80,14 +78,10 @@ result<std::unique_ptr<consumer>> consumer::create(consumer_options options, log
         {"enable.partition.eof", "false"},
     };
     for (const auto& [name, value] : s->options.settings) settings[name] = value;
-    for (const auto& [name, value] : settings) {
-        if (rd_kafka_conf_set(conf, name.c_str(), value.c_str(), errstr, sizeof errstr) !=
-            RD_KAFKA_CONF_OK) {
-            log.error("kafka_setting_refused", {{"setting", name}, {"reason", errstr}});
-            rd_kafka_conf_destroy(conf);
-            return failure{make_error_code(errc::kafka_config)};
-        }
-    }
+    auto made = make_conf(settings, log);
+    if (!made) return failure{made.error()};
+    rd_kafka_conf_t* conf = *made;
+    char errstr[512];
     rd_kafka_conf_set_rebalance_cb(conf, rebalance_callback);
     rd_kafka_conf_set_opaque(conf, s.get());
     s->rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, errstr, sizeof errstr);

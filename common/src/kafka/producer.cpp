@@ -9,7 +9,7 @@
 #include <shared_mutex>
 #include <thread>
 
-#include "rdkafka_errors.h"
+#include "rdkafka_support.h"
 
 namespace clickstream::common::kafka {
 namespace {
@@ -136,8 +136,6 @@ void error_callback(rd_kafka_t* rk, int err, const char* reason, void* opaque) {
 }  // namespace
 
 result<rd_kafka_t*> producer::state::make_instance() noexcept {
-    char errstr[512];
-    rd_kafka_conf_t* conf = rd_kafka_conf_new();
     std::map<std::string, std::string> settings = {
         {"bootstrap.servers", options.brokers},
         {"client.id", options.client_id},
@@ -148,17 +146,13 @@ result<rd_kafka_t*> producer::state::make_instance() noexcept {
     for (const auto& [name, value] : options.settings) settings[name] = value;
     settings["enable.idempotence"] = "true";
     settings["acks"] = "all";
-    for (const auto& [name, value] : settings) {
-        if (rd_kafka_conf_set(conf, name.c_str(), value.c_str(), errstr, sizeof errstr) !=
-            RD_KAFKA_CONF_OK) {
-            log.error("kafka_setting_refused", {{"setting", name}, {"reason", errstr}});
-            rd_kafka_conf_destroy(conf);
-            return failure{make_error_code(errc::kafka_config)};
-        }
-    }
+    auto made = make_conf(settings, log);
+    if (!made) return failure{made.error()};
+    rd_kafka_conf_t* conf = *made;
     rd_kafka_conf_set_dr_msg_cb(conf, delivery_callback);
     rd_kafka_conf_set_error_cb(conf, error_callback);
     rd_kafka_conf_set_opaque(conf, this);
+    char errstr[512];
     rd_kafka_t* handle = rd_kafka_new(RD_KAFKA_PRODUCER, conf, errstr, sizeof errstr);
     if (handle == nullptr) {  // the conf is still ours
         rd_kafka_conf_destroy(conf);

@@ -5,7 +5,7 @@
 #include <gtest/gtest.h>
 
 #include "collector/raw_message.h"
-#include "gzip.h"
+#include "support/gzip.h"
 
 namespace {
 

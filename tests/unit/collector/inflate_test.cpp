@@ -3,7 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "collector/errc.h"
-#include "gzip.h"
+#include "support/gzip.h"
 
 namespace {
 

@@ -1,9 +1,15 @@
-// librdkafka's error codes as ours; private to common's Kafka wrappers.
+// What both Kafka wrappers need from librdkafka: its error codes as ours, and
+// a config from settings. Private to common/src/kafka/.
 #pragma once
 
 #include <librdkafka/rdkafka.h>
 
+#include <map>
+#include <string>
+
+#include "clickstream/result.h"
 #include "common/errc.h"
+#include "common/log.h"
 
 namespace clickstream::common::kafka {
 
@@ -29,6 +35,23 @@ inline errc to_errc(rd_kafka_resp_err_t err) noexcept {
         default:
             return errc::kafka_rejected;
     }
+}
+
+// A librdkafka config with these settings; a refused one is logged and
+// returned as errc::kafka_config (the conf is then already destroyed).
+inline result<rd_kafka_conf_t*> make_conf(const std::map<std::string, std::string>& settings,
+                                          logger& log) noexcept {
+    char errstr[512];
+    rd_kafka_conf_t* conf = rd_kafka_conf_new();
+    for (const auto& [name, value] : settings) {
+        if (rd_kafka_conf_set(conf, name.c_str(), value.c_str(), errstr, sizeof errstr) !=
+            RD_KAFKA_CONF_OK) {
+            log.error("kafka_setting_refused", {{"setting", name}, {"reason", errstr}});
+            rd_kafka_conf_destroy(conf);
+            return failure{make_error_code(errc::kafka_config)};
+        }
+    }
+    return conf;
 }
 
 }  // namespace clickstream::common::kafka
