@@ -72,7 +72,7 @@ void dedup_window::rotate(std::int64_t now_ms) {
     ++rotations_;
 }
 
-bool dedup_window::seen(std::string_view site, std::string_view event_id, std::int64_t now_ms) {
+void dedup_window::advance(std::int64_t now_ms) {
     if (!started_) {
         started_ = true;
         generation_start_ms_ = now_ms;
@@ -87,13 +87,28 @@ bool dedup_window::seen(std::string_view site, std::string_view event_id, std::i
     } else if (age >= options_.window_ms) {
         rotate(now_ms);
     }
+}
+
+bool dedup_window::contains(std::string_view site, std::string_view event_id, std::int64_t now_ms) {
+    advance(now_ms);
     const std::uint64_t f = fingerprint(site, event_id);
-    if (current_.contains(f) || previous_.contains(f)) return true;
+    return current_.contains(f) || previous_.contains(f);
+}
+
+void dedup_window::record(std::string_view site, std::string_view event_id, std::int64_t now_ms) {
+    advance(now_ms);
+    const std::uint64_t f = fingerprint(site, event_id);
+    if (current_.contains(f)) return;
     if (current_.size() >= options_.max_ids) {
         rotate(now_ms);
         ++early_rotations_;
     }
     current_.insert(f);
+}
+
+bool dedup_window::seen(std::string_view site, std::string_view event_id, std::int64_t now_ms) {
+    if (contains(site, event_id, now_ms)) return true;
+    record(site, event_id, now_ms);
     return false;
 }
 

@@ -37,6 +37,14 @@ public:
     // (the raw message's receive time); it may stand still or step back.
     bool seen(std::string_view site, std::string_view event_id, std::int64_t now_ms);
 
+    // seen() in two steps, for a caller that emits inside a transaction: it
+    // asks contains() per event and record()s the ids only once their
+    // transaction committed. An id recorded for an aborted transaction would
+    // drop the event when it is read again; one not recorded costs at most a
+    // duplicate that the tables collapse.
+    bool contains(std::string_view site, std::string_view event_id, std::int64_t now_ms);
+    void record(std::string_view site, std::string_view event_id, std::int64_t now_ms);
+
     std::size_t size() const noexcept { return current_.size() + previous_.size(); }
     std::size_t memory_bytes() const noexcept;
     std::size_t rotations() const noexcept { return rotations_; }
@@ -61,6 +69,7 @@ private:
     };
 
     void rotate(std::int64_t now_ms);
+    void advance(std::int64_t now_ms);
 
     dedup_options options_;
     fingerprint_set current_, previous_;

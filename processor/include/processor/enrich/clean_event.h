@@ -1,0 +1,101 @@
+// One batch event + what the collector saw → one clean event
+// (docs/contracts/clean-event.schema.json): the batch's context, every
+// derived field, the event time, the anonymised IP, the country and the bot
+// verdict, flat, under the column names of the ClickHouse `events` table
+// where they overlap (so the sessions stage inserts clean events as they are,
+// with input_format_skip_unknown_fields=1).
+//
+// No Kafka here: the stage hands in the raw message's metadata. Absent
+// strings are "" and absent numbers 0 (ClickHouse columns are not Nullable),
+// except in the few fields the schema marks nullable.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "processor/enrich/batch.h"
+#include "processor/enrich/bot_filter.h"
+#include "processor/enrich/event_time.h"
+#include "processor/enrich/geoip.h"
+#include "processor/enrich/ip_address.h"
+#include "processor/enrich/referrer_parser.h"
+#include "processor/enrich/session_rate_guard.h"
+#include "processor/enrich/ua_parser.h"
+
+namespace clickstream::enrich {
+
+// The collector's raw message headers (collector/include/collector/raw_message.h).
+struct raw_metadata {
+    std::int64_t receive_ms = 0;  // received_at
+    std::string client_ip;
+    std::string user_agent;
+    std::string origin;
+    std::string content_type;
+    std::string content_encoding;
+    std::string request_id;
+    std::string site;    // from the URL the collector routed on
+    std::string source;  // "batch" or "pixel"
+};
+
+// Why a raw message cannot be read at all (before the body): the dlq reason.
+// `received_at` missing or not a number is `missing_field` / `bad_value` at
+// the pointer "/headers/received_at".
+
+struct enricher_options {
+    // Per site: its own domains (lower case); referrers from them are internal.
+    std::map<std::string, std::vector<std::string>, std::less<>> site_domains;
+    ip_anonymization ip;
+    event_time_options time;
+    session_rate_options rate;
+    std::size_t ua_cache_entries = 10'000;
+};
+
+// The data every enricher of a process shares (immutable, thread-safe).
+struct enrich_data {
+    const ua_parser& user_agents;
+    const referrer_parser& referrers;
+    const bot_filter& bots;
+    const country_lookup& countries;
+};
+
+struct enriched_event {
+    nlohmann::json clean;  // the clean event object
+    std::string key;       // the Kafka key: the session id
+    bot_verdict bot;       // bot.bot: goes to clickstream.bots, not clean
+};
+
+// Not thread-safe (it keeps a user agent cache and the behaviour rule's
+// per-session buckets): one per worker.
+class event_enricher {
+public:
+    event_enricher(const enrich_data& data, enricher_options options);
+
+    // Derivations shared by every event of a batch (user agent, IP, country).
+    void begin_batch(const batch& b, const raw_metadata& meta);
+    // Event `index` of the batch given to begin_batch. Call it only for events
+    // that are not duplicates: it counts the event for the behaviour rule.
+    enriched_event enrich(std::size_t index);
+
+    const ua_cache& user_agent_cache() const noexcept { return ua_cache_; }
+
+private:
+    const enrich_data& data_;
+    enricher_options options_;
+    ua_cache ua_cache_;
+    session_rate_guard rate_;
+    const batch* batch_ = nullptr;
+    const raw_metadata* meta_ = nullptr;
+    user_agent_info ua_;
+    std::optional<ip_address> ip_;
+    std::string ip_text_, country_;
+    const std::vector<std::string>* own_domains_ = nullptr;
+};
+
+// "YYYY-MM-DD" (UTC) of a time in ms since the epoch.
+std::string utc_date(std::int64_t ms);
+
+}  // namespace clickstream::enrich

@@ -1,0 +1,95 @@
+// Clean events: every golden of docs/contracts/clean-event/cases.json is
+// exactly what the enricher makes of its golden batch and headers (the
+// contract test checks the same files against the schema).
+#include "processor/enrich/clean_event.h"
+
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+
+#include "enrich_test_data.h"
+#include "support/stack.h"
+
+namespace clickstream::enrich {
+namespace {
+
+using json = nlohmann::json;
+
+const bot_filter& crawler_filter() {
+    static const bot_filter filter([] {
+        bot_filter_options o;
+        o.crawler_user_agents = test_data::paths().crawler_user_agents;
+        return o;
+    }());
+    return filter;
+}
+
+raw_metadata metadata(const json& h) {
+    raw_metadata m;
+    m.receive_ms = std::stoll(h["received_at"].get<std::string>());
+    m.client_ip = h.value("client_ip", "");
+    m.user_agent = h.value("user_agent", "");
+    m.content_type = h.value("content_type", "");
+    m.content_encoding = h.value("content_encoding", "");
+    m.request_id = h.value("request_id", "");
+    m.site = h.value("site", "");
+    m.source = h.value("source", "");
+    return m;
+}
+
+TEST(enrich_clean_event, goldens_are_what_the_enricher_makes) {
+    const auto dir = test::contracts_dir();
+    const json cases = json::parse(test::read_file(dir / "clean-event/cases.json"))["cases"];
+    ASSERT_EQ(cases.size(), 3U);
+    const no_country_lookup countries;
+    const enrich_data data{test_data::uap(), test_data::referrers(), crawler_filter(), countries};
+    enricher_options options;
+    options.site_domains["demo-shop"] = {"shop.example"};
+    for (const auto& c : cases) {
+        SCOPED_TRACE(c["file"].get<std::string>());
+        event_enricher enricher(data, options);
+        const auto b =
+            parse_batch(test::read_file(dir / "batch-v1" / c["batch"].get<std::string>()));
+        ASSERT_TRUE(b);
+        const raw_metadata m = metadata(c["headers"]);
+        enricher.begin_batch(*b, m);
+        json actual = json::array();
+        for (std::size_t i = 0; i < b->events.size(); ++i) {
+            const auto e = enricher.enrich(i);
+            EXPECT_EQ(e.key, b->events[i].session_id);
+            actual.push_back(e.clean);
+        }
+        const json expected =
+            json::parse(test::read_file(dir / "clean-event" / c["file"].get<std::string>()));
+        EXPECT_EQ(actual, expected) << "actual:\n" << actual.dump(2);
+    }
+}
+
+TEST(enrich_clean_event, device_date_is_the_utc_day_of_the_device_time) {
+    EXPECT_EQ(utc_date(0), "1970-01-01");
+    EXPECT_EQ(utc_date(1764100000000), "2025-11-25");
+    EXPECT_EQ(utc_date(951782400000), "2000-02-29");
+    EXPECT_EQ(utc_date(951868799999), "2000-02-29");
+}
+
+TEST(enrich_clean_event, absent_client_ip_leaves_ip_and_country_empty) {
+    const no_country_lookup countries;
+    const enrich_data data{test_data::uap(), test_data::referrers(), crawler_filter(), countries};
+    event_enricher enricher(data, {});
+    const auto b =
+        parse_batch(test::read_file(test::contracts_dir() / "batch-v1/valid/server_import.json"));
+    ASSERT_TRUE(b);
+    raw_metadata m;
+    m.receive_ms = 1764100200300;
+    m.client_ip = "not an address";
+    enricher.begin_batch(*b, m);
+    const auto e = enricher.enrich(0);
+    EXPECT_EQ(e.clean["ip"], "");
+    EXPECT_EQ(e.clean["country"], "");
+    EXPECT_EQ(e.clean["time_source"], "true_ts");
+    EXPECT_EQ(e.clean["event_time_ms"], 1761400000000);
+    EXPECT_EQ(e.clean["device_date"], utc_date(1761400000000));
+}
+
+}  // namespace
+}  // namespace clickstream::enrich
