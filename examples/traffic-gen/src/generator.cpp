@@ -245,6 +245,7 @@ private:
                 return {};
             }
             if (stop_requested()) return {};
+            sim_now_ = at;
             progress(false);
             if (what == 0) {
                 add_visitor(created_, next_arrival_);
@@ -480,6 +481,7 @@ private:
     std::int64_t start_ms_ = 0;
     std::int64_t end_ms_ = 0;
     std::int64_t live_start_ = 0;
+    std::int64_t sim_now_ = 0;  // the time of the step being played
     std::optional<rng> arrivals_;
     std::int64_t next_arrival_ = 0;
     std::uint64_t created_ = 0;

@@ -1,5 +1,6 @@
 #include "traffic_gen/ground_truth.h"
 
+#include <cmath>
 #include <map>
 #include <nlohmann/json.hpp>
 
@@ -7,6 +8,10 @@ namespace clickstream::traffic_gen {
 namespace {
 
 using json = nlohmann::json;
+
+double cents(double amount) {
+    return std::round(amount * 100) / 100;
+}
 
 json nullable(const std::string& s) {
     return s.empty() ? json(nullptr) : json(s);
@@ -141,12 +146,14 @@ result<void, std::string> ground_truth_writer::visit(const visitor& v, const vis
                      {"page_views", s.page_views},
                      {"converted", s.conversions > 0},
                      {"conversions", s.conversions},
-                     {"revenue", s.revenue},
+                     {"revenue", cents(s.revenue)},
                      {"currency", nullable(s.currency)},
                      {"is_bot", bot},
                      {"bot_kind", bot_kind},
                      {"channel", to_string(via[number])},
                      {"landing_page", path_of(s.landing_url)},
+                     {"user_agent", v.user_agent},
+                     {"webdriver", v.webdriver},
                      {"landing_url", s.landing_url}};
         *out_ << line.dump() << '\n';
     }
@@ -164,7 +171,7 @@ void ground_truth_writer::finish() {
                        {"events", totals_.events},
                        {"bot_events", totals_.bot_events},
                        {"conversions", totals_.conversions},
-                       {"revenue", totals_.revenue}};
+                       {"revenue", cents(totals_.revenue)}};
     *out_ << line.dump() << '\n';
     out_->flush();
 }
