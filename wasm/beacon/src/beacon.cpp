@@ -1,9 +1,404 @@
-// The beacon's exports to its JavaScript glue. Everything below this file is
-// the SDK core, compiled unchanged.
+// The beacon's exports to its JavaScript (wasm/js/core.js) and the imports it
+// calls back. Everything below this file is the SDK core, compiled unchanged:
+// the JS supplies the clock, random bytes, the store (cookies and
+// localStorage) and moves the bytes (fetch, sendBeacon); batching, retry,
+// sessions and encoding stay in the core.
+//
+// Strings cross in UTF-8 through one scratch buffer (cs_buffer): the JS
+// writes them there and passes (offset, length). Numbers cross as doubles.
+#include <cstdint>
+#include <cstdlib>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "clickstream/tracker_core.h"
+
+#define CS_IMPORT(name) __attribute__((import_module("env"), import_name(#name)))
+#define CS_EXPORT(name) __attribute__((export_name(#name)))
+
+extern "C" {
+// Milliseconds since the epoch (Date.now()).
+CS_IMPORT(now) double cs__js_now();
+// Fills n bytes with crypto.getRandomValues.
+CS_IMPORT(random) void cs__js_random(void* dst, int n);
+// Store: get answers the value's length (-1: absent) and keeps the bytes for
+// read(); put/append/remove answer 0 on failure; append answers the new id.
+CS_IMPORT(get) int cs__js_get(const char* key, int key_len);
+CS_IMPORT(read) void cs__js_read(char* dst);
+CS_IMPORT(put) int cs__js_put(const char* key, int key_len, const char* v, int v_len);
+CS_IMPORT(append) double cs__js_append(const char* v, int v_len);
+CS_IMPORT(remove) void cs__js_remove(double id);
+// The stored queue, oldest first: each call answers the next record's length
+// (-1 at the end), writes its id to *id and keeps the bytes for read().
+CS_IMPORT(load_next) int cs__js_load_next(double* id);
+}
+
+namespace {
+
+using namespace clickstream;
+
+struct js_clock final : clock {
+    std::int64_t now_ms() noexcept override { return static_cast<std::int64_t>(cs__js_now()); }
+};
+
+struct js_random final : random_source {
+    std::uint64_t next_u64() noexcept override {
+        std::uint64_t v = 0;
+        cs__js_random(&v, sizeof v);
+        return v;
+    }
+};
+
+std::string take_pending(int n) {
+    std::string s(static_cast<std::size_t>(n), '\0');
+    if (n > 0) cs__js_read(s.data());
+    return s;
+}
+
+struct js_store final : event_store {
+    std::optional<std::string> get(std::string_view key) noexcept override {
+        const int n = cs__js_get(key.data(), static_cast<int>(key.size()));
+        if (n < 0) return std::nullopt;
+        return take_pending(n);
+    }
+    result<void, errc> put(std::string_view key, std::string_view v) noexcept override {
+        if (cs__js_put(key.data(), static_cast<int>(key.size()), v.data(),
+                       static_cast<int>(v.size())) == 0) {
+            return failure{errc::storage_failed};
+        }
+        return {};
+    }
+    result<std::uint64_t, errc> append(std::string_view r) noexcept override {
+        const double id = cs__js_append(r.data(), static_cast<int>(r.size()));
+        if (id <= 0) return failure{errc::storage_failed};
+        return static_cast<std::uint64_t>(id);
+    }
+    result<void, errc> remove(std::span<const std::uint64_t> ids) noexcept override {
+        for (const auto id : ids) cs__js_remove(static_cast<double>(id));
+        return {};
+    }
+    result<void, errc> load(
+        const std::function<void(std::uint64_t, std::string_view)>& each) noexcept override {
+        double id = 0;
+        for (int n; (n = cs__js_load_next(&id)) >= 0;) {
+            const std::string r = take_pending(n);
+            each(static_cast<std::uint64_t>(id), r);
+        }
+        return {};
+    }
+};
+
+// The string fields cs_set fills: options before cs_init, then the event
+// being built.
+enum field : int {
+    f_site,
+    f_endpoint,
+    f_sdk_version,
+    f_tab_id,
+    f_language,
+    f_time_zone,
+    f_url,
+    f_referrer,
+    f_title,
+    f_name,
+    f_currency,
+    f_selector,
+    f_text,
+    f_href,
+};
+
+// The numeric fields cs_set_number fills.
+enum number_field : int {
+    n_screen_w,
+    n_screen_h,
+    n_viewport_w,
+    n_viewport_h,
+    n_timeout_s,
+    n_flush_ms,
+    n_webdriver,
+    n_consent,
+    n_value,
+    n_depth,
+    n_outbound,
+    n_at,
+};
+
+struct beacon {
+    js_clock clk;
+    js_random random;
+    js_store store;
+    tracker_options options;
+    std::unique_ptr<tracker_core> core;
+    event next;
+    std::optional<outgoing_batch> out;
+};
+
+beacon* b = nullptr;
+std::string scratch;
+
+std::string_view arg(std::uint32_t off, std::uint32_t len) {
+    if (off > scratch.size() || len > scratch.size() - off) return {};
+    return std::string_view(scratch).substr(off, len);
+}
+
+beacon& the() {
+    if (b == nullptr) b = new beacon;  // lives as long as the page
+    return *b;
+}
+
+}  // namespace
+
 extern "C" {
 
-// The beacon's version, for the loader to report.
-const char* cs_beacon_version() {
-    return "0.1.0";
+// The scratch buffer, at least n bytes; the JS writes arguments there.
+CS_EXPORT(cs_buffer) char* cs_buffer(std::uint32_t n) {
+    if (scratch.size() < n) scratch.resize(n);
+    return scratch.data();
+}
+
+// Sets a string option (before cs_init) or field of the event being built.
+CS_EXPORT(cs_set) void cs_set(int f, std::uint32_t off, std::uint32_t len) {
+    beacon& t = the();
+    std::string v(arg(off, len));
+    auto& c = t.options.context;
+    auto& e = t.next;
+    auto el = [&]() -> element_info& {
+        if (!e.element) e.element.emplace();
+        return *e.element;
+    };
+    switch (f) {
+        case f_site:
+            t.options.site = std::move(v);
+            break;
+        case f_endpoint:
+            t.options.endpoint = std::move(v);
+            break;
+        case f_sdk_version:
+            t.options.sdk_version = std::move(v);
+            break;
+        case f_tab_id:
+            c.tab_id = std::move(v);
+            break;
+        case f_language:
+            c.language = std::move(v);
+            break;
+        case f_time_zone:
+            c.time_zone = std::move(v);
+            break;
+        case f_url:
+            e.url = std::move(v);
+            break;
+        case f_referrer:
+            e.referrer = std::move(v);
+            break;
+        case f_title:
+            e.title = std::move(v);
+            break;
+        case f_name:
+            e.name = std::move(v);
+            break;
+        case f_currency:
+            e.currency = std::move(v);
+            break;
+        case f_selector:
+            el().selector = std::move(v);
+            break;
+        case f_text:
+            el().text = std::move(v);
+            break;
+        case f_href:
+            el().href = std::move(v);
+            break;
+        default:
+            break;
+    }
+}
+
+CS_EXPORT(cs_set_number) void cs_set_number(int f, double v) {
+    beacon& t = the();
+    auto& c = t.options.context;
+    auto& e = t.next;
+    const auto u = static_cast<std::uint32_t>(v);
+    switch (f) {
+        case n_screen_w:
+            c.screen.emplace().w = u;
+            break;
+        case n_screen_h:
+            if (c.screen) c.screen->h = u;
+            break;
+        case n_viewport_w:
+            c.viewport.emplace().w = u;
+            break;
+        case n_viewport_h:
+            if (c.viewport) c.viewport->h = u;
+            break;
+        case n_timeout_s:
+            t.options.session.timeout_s = static_cast<std::int64_t>(v);
+            break;
+        case n_flush_ms:
+            t.options.batching.flush_interval_ms = static_cast<std::int64_t>(v);
+            break;
+        case n_webdriver:
+            c.webdriver = v != 0;
+            break;
+        case n_consent:
+            t.options.initial_consent = static_cast<consent>(u);
+            break;
+        case n_value:
+            e.value = v;
+            break;
+        case n_depth:
+            e.depth = static_cast<int>(v);
+            break;
+        case n_outbound:
+            if (!e.element) e.element.emplace();
+            e.element->outbound = v != 0;
+            break;
+        case n_at:
+            e.at = static_cast<std::int64_t>(v);
+            break;
+        default:
+            break;
+    }
+}
+
+// Makes the tracker from the options set; 0, or -1 for invalid options, or
+// the errc of start() (the tracker runs anyway).
+CS_EXPORT(cs_init) int cs_init() {
+    beacon& t = the();
+    if (t.core) return 0;
+    auto& o = t.options;
+    o.sdk_name = "clickstream-web";
+    o.context.platform_kind = platform::web;
+    // localStorage holds about 5 MB per origin, shared with the site.
+    o.batching.max_queue_events = 1000;
+    o.batching.max_queue_bytes = 1024 * 1024;
+    if (!validate(o)) return -1;
+    t.core = std::make_unique<tracker_core>(o, t.clk, t.random, t.store);
+    const auto started = t.core->start();
+    return started ? 0 : static_cast<int>(started.error());
+}
+
+// Starts a new event of this type (clickstream::event_type).
+CS_EXPORT(cs_event) void cs_event(int type) {
+    the().next = event{};
+    the().next.type = static_cast<event_type>(type);
+}
+
+// A property of the event being built: kind 0 string (v_off, v_len), 1
+// number (num), 2 bool (num != 0).
+CS_EXPORT(cs_prop)
+void cs_prop(std::uint32_t k_off, std::uint32_t k_len, int kind, std::uint32_t v_off,
+             std::uint32_t v_len, double num) {
+    std::string key(arg(k_off, k_len));
+    auto& p = the().next.props;
+    if (kind == 0) {
+        p.set(std::move(key), std::string(arg(v_off, v_len)));
+    } else if (kind == 2) {
+        p.set(std::move(key), num != 0);
+    } else if (num == static_cast<double>(static_cast<std::int64_t>(num)) && num < 9.0e15 &&
+               num > -9.0e15) {
+        p.set(std::move(key), static_cast<std::int64_t>(num));
+    } else {
+        p.set(std::move(key), num);
+    }
+}
+
+// Tracks the event built; 0 or an errc.
+CS_EXPORT(cs_track) int cs_track() {
+    beacon& t = the();
+    if (!t.core) return static_cast<int>(errc::invalid_argument);
+    const auto r = t.core->track(std::move(t.next));
+    t.next = event{};
+    return r ? 0 : static_cast<int>(r.error());
+}
+
+CS_EXPORT(cs_identify) int cs_identify(std::uint32_t off, std::uint32_t len) {
+    beacon& t = the();
+    if (!t.core) return static_cast<int>(errc::invalid_argument);
+    const auto r = t.core->identify(std::string(arg(off, len)));
+    return r ? 0 : static_cast<int>(r.error());
+}
+
+CS_EXPORT(cs_reset) void cs_reset() {
+    if (the().core) the().core->reset();
+}
+
+// 0 granted, 1 pending, 2 denied (clickstream::consent).
+CS_EXPORT(cs_consent) void cs_consent(int c) {
+    if (the().core) the().core->set_consent(static_cast<consent>(c));
+}
+
+// The site's session timeout from /v1/config; 0 or an errc.
+CS_EXPORT(cs_session_timeout) int cs_session_timeout(double seconds) {
+    if (!the().core) return static_cast<int>(errc::invalid_argument);
+    const auto r = the().core->set_session_timeout_s(static_cast<std::int64_t>(seconds));
+    return r ? 0 : static_cast<int>(r.error());
+}
+
+CS_EXPORT(cs_flush) void cs_flush() {
+    if (the().core) the().core->flush();
+}
+
+// 0 background, 1 page hide, 2 foreground (clickstream::lifecycle).
+CS_EXPORT(cs_lifecycle) void cs_lifecycle(int moment) {
+    if (the().core) the().core->on_lifecycle(static_cast<lifecycle>(moment));
+}
+
+// The next batch due now: its body's length (the body is at cs_body()), or
+// -1. cs_complete must follow before another batch is given.
+CS_EXPORT(cs_next) int cs_next() {
+    beacon& t = the();
+    if (!t.core) return -1;
+    t.out = t.core->next_batch();
+    return t.out ? static_cast<int>(t.out->body.size()) : -1;
+}
+
+CS_EXPORT(cs_body) const char* cs_body() {
+    return the().out ? the().out->body.data() : nullptr;
+}
+
+// The answer for the batch from cs_next: an HTTP status, or 0 when there
+// was none (network error, or a sendBeacon whose fate is unknown: it is
+// sent again). retry_after_ms: the server's Retry-After, -1 for the backoff.
+CS_EXPORT(cs_complete) void cs_complete(int status, double retry_after_ms) {
+    beacon& t = the();
+    if (!t.core || !t.out) return;
+    const auto wait = static_cast<std::int64_t>(retry_after_ms);
+    t.core->complete(*t.out, status > 0 ? classify_http_status(status, wait)
+                                        : send_result::retry("no answer", 0, wait));
+    t.out.reset();
+}
+
+// When cs_next may next have a batch (ms since the epoch), or -1 for never
+// (nothing queued, no consent, or a batch in flight).
+CS_EXPORT(cs_wakeup) double cs_wakeup() {
+    if (!the().core) return -1;
+    const std::int64_t w = the().core->next_wakeup_ms();
+    return w == std::numeric_limits<std::int64_t>::max() ? -1 : static_cast<double>(w);
+}
+
+// Counters for tests and the page: 0 queued events, 1 sent events, 2 sent
+// batches, 3 dropped (consent denied), 4 retries, 5 held for consent.
+CS_EXPORT(cs_stat) double cs_stat(int which) {
+    if (!the().core) return 0;
+    const tracker_stats s = the().core->stats();
+    switch (which) {
+        case 0:
+            return static_cast<double>(s.queued_events);
+        case 1:
+            return static_cast<double>(s.sent_events);
+        case 2:
+            return static_cast<double>(s.sent_batches);
+        case 3:
+            return static_cast<double>(s.dropped_consent_denied);
+        case 4:
+            return static_cast<double>(s.retries);
+        case 5:
+            return static_cast<double>(s.held_events);
+        default:
+            return 0;
+    }
 }
 }

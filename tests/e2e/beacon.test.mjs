@@ -1,0 +1,238 @@
+// The browser beacon end to end: the example shop in Chromium loads the beacon
+// through its snippet, first-party through the collector's /cs prefix; the
+// events arrive on the raw topic of the test's own through the real collector
+// and Kafka.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { newTopic, waitForMessages, eventsOf, Collector, startShop, launch, openShop,
+  anonymousId, userAgent, artifacts } from './harness.mjs';
+
+let topic, collector, shop, browser;
+const sites = () => ({
+  demo: { origins: [shop.origin], session_timeout_s: 1800 },
+  short: { origins: [shop.origin], session_timeout_s: 4 },
+});
+
+before(async () => {
+  topic = newTopic('e2e_beacon');
+  collector = new Collector(topic, {});
+  shop = await startShop(collector);
+  collector.config.sites = sites();
+  await collector.start();
+  browser = await launch();
+});
+after(async () => {
+  await browser?.close();
+  await collector?.stop();
+  shop?.close();
+});
+
+const person = () => browser.newContext({ userAgent, viewport: { width: 1280, height: 720 } });
+const hasAll = (aid, pred) => (msgs) => pred(eventsOf(msgs, aid));
+
+test('a shopping visit: page views, SPA navigations, clicks, scroll, hover, a custom event and a conversion', async () => {
+  const context = await person();
+  const page = await openShop(context, shop.origin + '/');
+  const aid = await anonymousId(context);
+  assert.ok(aid);
+  await page.click('a.product-link >> nth=0');              // SPA navigation to /p/mug
+  await page.waitForURL('**/p/mug');
+  await page.hover('.size-guide');                           // dwell over a marked element
+  await page.waitForTimeout(1200);
+  await page.mouse.move(0, 0);
+  await page.evaluate(() => new Promise((r) => {
+    window.addEventListener('scroll', () => requestAnimationFrame(r), { once: true });
+    window.scrollTo(0, document.documentElement.scrollHeight);
+  }));
+  await page.click('button.add');                           // data-cs-track button + custom event
+  await page.click('#cart-link');
+  await page.click('a.to-checkout');
+  await page.click('#pay');                                  // conversion
+  await page.waitForURL('**/thanks');
+  await page.goBack();                                       // popstate
+  await page.screenshot({ path: join(artifacts, 'shop.png'), fullPage: false });
+
+  // Speed, reported (not asserted): init and one track() on the main thread.
+  const timing = await page.evaluate(() => {
+    const n = 200, t0 = performance.now();
+    for (let i = 0; i < n; i++) clickstream('track', 'bench', { i });
+    return { init_ms: clickstream.api.initMs, ready_ms: clickstream.api.readyMs, track_us: (performance.now() - t0) / n * 1000 };
+  });
+  writeFileSync(join(artifacts, 'beacon-timing.json'), JSON.stringify(timing));
+  console.log('beacon timing', JSON.stringify(timing));
+  await page.evaluate(() => clickstream('flush'));
+
+  const msgs = await waitForMessages(topic, hasAll(aid, (ev) =>
+    ev.some((e) => e.type === 'conversion') && ev.filter((e) => e.name === 'bench').length === 200 &&
+    ev.filter((e) => e.type === 'page_view').length >= 6));
+  const ev = eventsOf(msgs, aid);
+  const pages = ev.filter((e) => e.type === 'page_view').map((e) => new URL(e.url).pathname);
+  assert.deepEqual(pages.slice(0, 6), ['/', '/p/mug', '/cart', '/checkout', '/thanks', '/checkout']);
+  const pv = ev.filter((e) => e.type === 'page_view');
+  assert.equal(pv[1].referrer, shop.origin + '/', 'an SPA page view refers to the previous view');
+  assert.equal(pv[1].title, 'Blue mug — Demo shop');
+
+  const click = ev.find((e) => e.type === 'click' && e.element.selector.includes('add-to-cart'));
+  assert.deepEqual(click.element, { selector: 'button[data-cs-track="add-to-cart"].add', text: 'Add to cart' });
+  const link = ev.find((e) => e.type === 'click' && e.element.selector === 'a.product-link');
+  assert.equal(link.element.href, shop.origin + '/p/mug');
+  assert.equal(link.element.outbound, false);
+  assert.equal(link.element.text, 'Blue mug');
+
+  const depths = ev.filter((e) => e.type === 'scroll' && e.url.endsWith('/p/mug')).map((e) => e.depth);
+  assert.deepEqual(depths, [25, 50, 75, 100], 'each milestone once per page view');
+  const hover = ev.find((e) => e.type === 'hover');
+  assert.equal(hover.element.selector, 'p.size-guide');
+  assert.equal(new URL(hover.url).pathname, '/p/mug');
+
+  const added = ev.find((e) => e.type === 'custom' && e.name === 'add_to_cart');
+  assert.deepEqual(added.props, { sku: 'mug', price: 12.5 });
+  const conv = ev.find((e) => e.type === 'conversion');
+  assert.equal(conv.name, 'purchase');
+  assert.equal(conv.value, 12.5);
+  assert.equal(conv.currency, 'EUR');
+  assert.deepEqual(conv.props, { items: 1 });
+
+  // One session, seq 1..n without gaps, the page's context.
+  assert.equal(new Set(ev.map((e) => e.session_id)).size, 1);
+  const seqs = [...new Set(ev.map((e) => e.seq))].sort((a, b) => a - b);
+  assert.deepEqual(seqs, seqs.map((_, i) => i + 1));
+  const ctx = ev[0].context;
+  assert.equal(ctx.platform, 'web');
+  assert.equal(ctx.webdriver, false);
+  assert.deepEqual(ctx.viewport, { w: 1280, h: 720 });
+  assert.equal(ctx.session_timeout_s, 1800);
+  assert.match(ctx.tab_id, /^[0-9a-z]+$/);
+  assert.equal(ev[0].headers.user_agent ?? ev[0].headers['user-agent'] ?? userAgent, userAgent);
+  await context.close();
+});
+
+test('closing the tab sends what is queued with sendBeacon', async () => {
+  const context = await person();
+  const page = await openShop(context, shop.origin + '/');
+  const aid = await anonymousId(context);
+  await page.evaluate(() => clickstream('track', 'last_words'));
+  await page.close({ runBeforeUnload: true });
+  const msgs = await waitForMessages(topic, hasAll(aid, (ev) => ev.some((e) => e.name === 'last_words')));
+  const m = msgs.find((x) => x.batch?.events.some((e) => e.name === 'last_words'));
+  // sendBeacon sends a string as text/plain;charset=UTF-8; fetch here sends text/plain.
+  const type = Object.entries(m.headers).find(([k]) => /content.?type/i.test(k))?.[1];
+  assert.match(type, /text\/plain;charset=utf-8/i);
+  await context.close();
+});
+
+test('with the collector stopped events wait, and arrive after it returns and the page reloads', async () => {
+  const context = await person();
+  const page = await openShop(context, shop.origin + '/');
+  const aid = await anonymousId(context);
+  await waitForMessages(topic, hasAll(aid, (ev) => ev.some((e) => e.type === 'page_view')));
+  await collector.stop();
+  await page.evaluate(() => { clickstream('track', 'while_down'); clickstream('flush'); });
+  // The send failed (the proxy answered 502) and the event stays stored.
+  await page.waitForFunction(() => Object.keys(localStorage).some((k) => k.startsWith('cs.q.') &&
+    localStorage.getItem(k).includes('while_down')));
+  await page.waitForFunction(() => clickstream.api && true);
+  await collector.start();
+  await page.reload();
+  const msgs = await waitForMessages(topic, hasAll(aid, (ev) => ev.some((e) => e.name === 'while_down')));
+  assert.equal(eventsOf(msgs, aid).filter((e) => e.name === 'while_down').length >= 1, true);
+  await page.waitForFunction(() => !Object.keys(localStorage).some((k) => k.startsWith('cs.q.') &&
+    localStorage.getItem(k).includes('while_down')));
+  await context.close();
+});
+
+test('the session id changes after the site timeout, and not before', async () => {
+  const context = await person();
+  const page = await openShop(context, shop.origin + '/?site=short');
+  const aid = await anonymousId(context);
+  // The site's timeout (4 s) comes from /v1/config.
+  await page.waitForFunction(() => localStorage.getItem('cs.session_timeout_s') === '4');
+  await page.evaluate(() => clickstream('track', 'first'));
+  const cookie = (await context.cookies()).find((c) => c.name === 'cs_sid');
+  assert.ok(cookie.expires - Date.now() / 1000 <= 5, 'the session cookie lives as long as the timeout');
+  assert.equal(cookie.sameSite, 'Lax');
+  await page.waitForTimeout(2500);
+  await page.evaluate(() => clickstream('track', 'within'));
+  await page.waitForTimeout(2500);
+  await page.evaluate(() => clickstream('track', 'still_within'));
+  await page.waitForTimeout(4500);
+  await page.evaluate(() => { clickstream('track', 'after'); clickstream('flush'); });
+  const msgs = await waitForMessages(topic, hasAll(aid, (ev) => ev.some((e) => e.name === 'after')));
+  const by = Object.fromEntries(eventsOf(msgs, aid).map((e) => [e.name ?? e.type, e]));
+  assert.equal(by.within.session_id, by.first.session_id);
+  assert.equal(by.still_within.session_id, by.first.session_id);
+  assert.notEqual(by.after.session_id, by.first.session_id);
+  assert.equal(by.after.session_index, by.first.session_index + 1);
+  assert.equal(by.after.seq, 1);
+  assert.equal(by.after.context.session_timeout_s, 4);
+  await context.close();
+});
+
+test('consent denied sends nothing until it is granted', async () => {
+  const context = await person();
+  const page = await openShop(context, shop.origin + '/?consent=denied');
+  const aid = await anonymousId(context);
+  await page.click('a.product-link >> nth=1');
+  await page.evaluate(() => { clickstream('track', 'denied_event'); clickstream('flush'); });
+  // A decision later: only what follows it is sent.
+  await page.evaluate(() => { clickstream('consent', 'granted'); clickstream('track', 'sentinel'); clickstream('flush'); });
+  const msgs = await waitForMessages(topic, hasAll(aid, (ev) => ev.some((e) => e.name === 'sentinel')));
+  const names = eventsOf(msgs, aid).map((e) => e.name ?? e.type);
+  assert.deepEqual(names, ['sentinel']);
+  const batch = msgs.find((m) => m.batch?.context.anonymous_id === aid).batch;
+  assert.ok(batch.dropped.consent_denied >= 3, JSON.stringify(batch.dropped));
+  await context.close();
+});
+
+test('two tabs share one session and never send the same batch twice', async () => {
+  const context = await person();
+  const a = await openShop(context, shop.origin + '/');
+  const b = await openShop(context, shop.origin + '/p/tee');
+  const aid = await anonymousId(context);
+  for (let i = 0; i < 5; i++) {
+    await a.evaluate((n) => clickstream('track', 'tab_a', { n }), i);
+    await b.evaluate((n) => clickstream('track', 'tab_b', { n }), i);
+  }
+  await a.evaluate(() => clickstream('flush'));
+  await b.evaluate(() => clickstream('flush'));
+  const msgs = await waitForMessages(topic, hasAll(aid, (ev) =>
+    ev.filter((e) => e.name === 'tab_a').length >= 5 && ev.filter((e) => e.name === 'tab_b').length >= 5));
+  const ev = eventsOf(msgs, aid);
+  assert.equal(new Set(ev.map((e) => e.session_id)).size, 1, 'one session');
+  const tabs = new Set(ev.map((e) => e.context.tab_id));
+  assert.equal(tabs.size, 2, 'a tab id each');
+  const ids = ev.map((e) => e.id);
+  assert.equal(new Set(ids).size, ids.length, 'no event sent twice');
+  for (const t of tabs) {
+    const seqs = ev.filter((e) => e.context.tab_id === t).map((e) => e.seq);
+    assert.deepEqual(seqs, seqs.map((_, i) => i + 1), 'seq counts per tab');
+  }
+  await context.close();
+});
+
+test('a page with a strict Content-Security-Policy still tracks', async () => {
+  const context = await person();
+  const page = await context.newPage();
+  const violations = [];
+  page.on('console', (m) => { if (/Content.Security.Policy/i.test(m.text())) violations.push(m.text()); });
+  await page.goto(shop.origin + '/?csp=1');
+  await page.evaluate(() => new Promise((r) => clickstream('ready', r)));
+  const aid = await anonymousId(context);
+  await page.evaluate(() => { clickstream('track', 'under_csp'); clickstream('flush'); });
+  await waitForMessages(topic, hasAll(aid, (ev) => ev.some((e) => e.name === 'under_csp')));
+  assert.deepEqual(violations, []);
+  await context.close();
+});
+
+test('an automated browser says so in the context', async () => {
+  const robot = await launch({ automation: true });
+  const context = await robot.newContext();
+  const page = await openShop(context, shop.origin + '/');
+  const aid = await anonymousId(context);
+  await page.evaluate(() => clickstream('flush'));
+  const msgs = await waitForMessages(topic, hasAll(aid, (ev) => ev.length > 0));
+  assert.equal(eventsOf(msgs, aid)[0].context.webdriver, true);
+  await robot.close();
+});

@@ -1,0 +1,158 @@
+// What the beacon's e2e tests share: the real clickstream-collector on a free
+// loopback port (serving the built beacon under /cs/sdk/), a tiny server for
+// the example shop that passes /cs/ through to it (first-party serving under
+// the collector's prefix), a topic of the test's own, and Chromium.
+import { spawn, execFileSync } from 'node:child_process';
+import { createServer, request } from 'node:http';
+import { mkdtempSync, readFileSync, writeFileSync, existsSync, mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, extname, normalize } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { createRequire } from 'node:module';
+
+const require = createRequire(import.meta.url);
+export const root = process.env.CLICKSTREAM_ROOT ?? new URL('../..', import.meta.url).pathname;
+export const build = process.env.CLICKSTREAM_BUILD_DIR ?? join(root, 'build');
+const brokers = process.env.CLICKSTREAM_KAFKA_BOOTSTRAP ?? '127.0.0.1:19092';
+const tool = process.env.CLICKSTREAM_E2E_KAFKA_TOOL ?? join(build, 'tests/e2e/e2e_kafka_tool');
+const collectorBin = process.env.CLICKSTREAM_COLLECTOR_BIN ?? join(build, 'collector/clickstream-collector');
+const dist = process.env.CLICKSTREAM_WASM_DIST ?? join(build, 'wasm-beacon/dist');
+export const artifacts = join(build, 'e2e-artifacts');
+mkdirSync(artifacts, { recursive: true });
+
+export function newTopic(prefix) {
+  const name = `${prefix}_${process.pid}_${randomBytes(4).toString('hex')}`;
+  execFileSync(tool, [brokers, 'create', name], { stdio: ['ignore', 'ignore', 'inherit'] });
+  return name;
+}
+
+// Every message on the topic: {headers, value, batch} (batch: the parsed body).
+export function readTopic(topic) {
+  const out = execFileSync(tool, [brokers, 'read', topic], { maxBuffer: 64 << 20 }).toString();
+  return out.split('\n').filter(Boolean).map((l) => {
+    const m = JSON.parse(l);
+    try { m.batch = JSON.parse(m.value); } catch { m.batch = null; }
+    return m;
+  });
+}
+
+// Reads until enough(messages) holds, or fails after `seconds`.
+export async function waitForMessages(topic, enough, seconds = 60) {
+  const deadline = Date.now() + seconds * 1000;
+  let got = [];
+  while (Date.now() < deadline) {
+    got = readTopic(topic);
+    if (enough(got)) return got;
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  throw new Error(`not on ${topic} within ${seconds} s; ${got.length} messages: ` +
+    JSON.stringify(got.map((m) => m.batch?.events?.map((e) => e.type + ':' + (e.name ?? '')))));
+}
+
+// Events with their batch's context, for one anonymous id (or all).
+export function eventsOf(messages, anonymousId) {
+  const out = [];
+  for (const m of messages) {
+    if (!m.batch || (anonymousId && m.batch.context.anonymous_id !== anonymousId)) continue;
+    for (const e of m.batch.events) out.push({ ...e, context: m.batch.context, headers: m.headers });
+  }
+  return out;
+}
+
+// The real collector; start() again after stop() keeps the port.
+export class Collector {
+  constructor(topic, sites) {
+    this.dir = mkdtempSync(join(tmpdir(), 'cs-e2e-'));
+    this.config = {
+      http: { port: 0 }, threads: 2, path_prefix: '/cs', access_log_every: 0,
+      kafka: { brokers, topic, message_timeout_ms: 5000 },
+      spool: { dir: join(this.dir, 'spool') },
+      sdk: { dir: dist },
+      sites,
+    };
+  }
+  async start() {
+    writeFileSync(join(this.dir, 'collector.json'), JSON.stringify(this.config));
+    this.proc = spawn(collectorBin, ['--config', join(this.dir, 'collector.json')], { stdio: ['ignore', 'ignore', 'pipe'] });
+    this.log = '';
+    const port = await new Promise((resolve, reject) => {
+      this.proc.stderr.on('data', (b) => {
+        this.log += b;
+        for (const line of this.log.split('\n')) {
+          try { const j = JSON.parse(line); if (j.event === 'listening') resolve(j.http_port); } catch {}
+        }
+      });
+      this.proc.on('exit', (c) => reject(new Error('collector exited ' + c + '\n' + this.log)));
+    });
+    this.port = port;
+    this.config.http.port = port;
+    return port;
+  }
+  async stop() {
+    if (!this.proc || this.proc.exitCode !== null) return;
+    const gone = new Promise((r) => this.proc.once('exit', r));
+    this.proc.kill('SIGTERM');
+    await gone;
+  }
+}
+
+const types = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript', '.css': 'text/css' };
+
+// The shop: its files with {{site}}, {{consent}} and {{nonce}} filled from the
+// query, index.html for every other path (the app routes), /csp/... with a
+// strict Content-Security-Policy, and /cs/... passed through to the collector.
+export function startShop(collector) {
+  const dir = join(root, 'examples/shop');
+  const server = createServer((req, res) => {
+    const url = new URL(req.url, 'http://x');
+    if (url.pathname.startsWith('/cs/')) {
+      const up = request({ host: '127.0.0.1', port: collector.port, path: req.url, method: req.method,
+        headers: req.headers }, (r) => { res.writeHead(r.statusCode, r.headers); r.pipe(res); });
+      up.on('error', () => { res.writeHead(502); res.end(); });
+      req.pipe(up);
+      return;
+    }
+    const headers = { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp' };
+    let file = normalize(url.pathname).replace(/^(\.\.[/\\])+/, '');
+    if (!existsSync(join(dir, file)) || file === '/' || !extname(file)) file = '/index.html';
+    let body = readFileSync(join(dir, file));
+    if (file === '/index.html') {
+      const nonce = randomBytes(12).toString('base64');
+      body = body.toString().replaceAll('{{nonce}}', nonce)
+        .replaceAll('{{site}}', url.searchParams.get('site') ?? 'demo')
+        .replaceAll('{{consent}}', url.searchParams.get('consent') ?? 'granted');
+      if (url.searchParams.has('csp')) {
+        headers['Content-Security-Policy'] = `default-src 'self'; script-src 'nonce-${nonce}' 'strict-dynamic' 'wasm-unsafe-eval'; ` +
+          "connect-src 'self'; img-src 'self'; style-src 'self'; object-src 'none'; base-uri 'none'";
+      }
+    }
+    res.writeHead(200, { 'Content-Type': types[extname(file)] ?? 'application/octet-stream', ...headers });
+    res.end(body);
+  });
+  return new Promise((r) => server.listen(0, '127.0.0.1', () => {
+    server.origin = `http://127.0.0.1:${server.address().port}`;
+    r(server);
+  }));
+}
+
+export const userAgent = 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36';
+
+// Chromium as a person would run it (no automation flag), unless asked.
+export async function launch({ automation = false } = {}) {
+  const { chromium } = require(join(root, 'node_modules/playwright-core'));
+  const args = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
+    '--disable-component-update', '--disable-sync', '--no-first-run'];
+  if (!automation) args.push('--disable-blink-features=AutomationControlled');
+  return chromium.launch({ executablePath: '/usr/bin/chromium', args });
+}
+
+// Opens a page and waits until the beacon is ready; answers its anonymous id.
+export async function openShop(context, url) {
+  const page = await context.newPage();
+  await page.goto(url);
+  await page.evaluate(() => new Promise((r) => clickstream('ready', r)));
+  return page;
+}
+export async function anonymousId(context) {
+  return (await context.cookies()).find((c) => c.name === 'cs_aid')?.value;
+}

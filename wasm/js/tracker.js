@@ -1,0 +1,322 @@
+// The page side of the beacon: replays the snippet's command queue, keeps
+// the store (first-party cookies, localStorage, sessionStorage), moves the
+// core's batches (fetch keepalive; sendBeacon on page hide) and tracks the
+// DOM. Built into dist/clickstream.js after core.js, inside one function.
+// Never throws into the page.
+var w = window, d = document, nav = navigator, loc = location, ls, ss;
+try { ls = w.localStorage; ss = w.sessionStorage; } catch (e) {}
+var me = d.currentScript, base = me && me.src ? me.src.replace(/[^\/]*$/, '') : '/sdk/';
+var stub = w.clickstream, waiting = (stub && stub.q) || [];
+var core, opt = {}, endpoint, tab, timer = 0, timerAt = 0, busy = 0, beaconed = 0, started = 0;
+var cookies = 1, timeoutS = 1800, lastUrl, scrolled, readyFns = [];
+var T = { page_view: 0, click: 2, scroll: 3, hover: 4, custom: 5, conversion: 7 };
+
+function lsGet(k) { try { return ls.getItem('cs.' + k); } catch (e) { return null; } }
+function lsPut(k, v) { try { ls.setItem('cs.' + k, v); return 1; } catch (e) { return 0; } }
+function lsDel(k) { try { ls.removeItem('cs.' + k); } catch (e) {} }
+function rnd() {
+  var a = new Uint32Array(2);
+  crypto.getRandomValues(a);
+  return a[0].toString(36) + a[1].toString(36);
+}
+
+// Cookies: the anonymous id and the session are the state every tab shares.
+function cookieGet(n) {
+  var m = d.cookie.match(new RegExp('(?:^|; )' + n + '=([^;]*)'));
+  return m ? decodeURIComponent(m[1]) : null;
+}
+function cookiePut(n, v, maxAge) {
+  d.cookie = n + '=' + encodeURIComponent(v) + '; Path=/; Max-Age=' + maxAge + '; SameSite=Lax' +
+    (opt.cookieDomain ? '; Domain=' + opt.cookieDomain : '') +
+    (loc.protocol == 'https:' ? '; Secure' : '');
+  return 1;
+}
+var C = { anonymous_id: 'Aid', session: 'Sid' };
+var store = {
+  get: function (k) {
+    if (k.indexOf('seq.') == 0) { try { return ss.getItem('cs.' + k); } catch (e) { return null; } }
+    if (C[k] && cookies) return cookieGet(opt['cookie' + C[k]]);
+    return lsGet(k);
+  },
+  put: function (k, v) {
+    if (k == 'session_timeout_s') timeoutS = +v || timeoutS;
+    if (k.indexOf('seq.') == 0) { try { ss.setItem('cs.' + k, v); return 1; } catch (e) { return 0; } }
+    // The session cookie rolls: it lives as long as the site's timeout.
+    if (C[k] && cookies) return cookiePut(opt['cookie' + C[k]], v, k == 'session' ? timeoutS : 34560000);
+    return lsPut(k, v);
+  },
+  // The queue is per tab, so two tabs never send the same stored batch.
+  append: function (r) {
+    var n = +(lsGet('n.' + tab) || 0) + 1;
+    return lsPut('n.' + tab, n) && lsPut('q.' + tab + '.' + n, r) ? n : 0;
+  },
+  remove: function (id) { lsDel('q.' + tab + '.' + id); },
+  load: function () {
+    var out = [], p = 'cs.q.' + tab + '.', i, k;
+    try {
+      for (i = 0; i < ls.length; i++) {
+        k = ls.key(i);
+        if (k.indexOf(p) == 0) out.push([+k.slice(p.length), ls.getItem(k)]);
+      }
+    } catch (e) {}
+    return out.sort(function (a, b) { return a[0] - b[0]; });
+  }
+};
+
+// Batches leave by fetch; the core decides when and retries.
+function send(body, hiding) {
+  var url = endpoint + '/v1/batch?site=' + encodeURIComponent(opt.site);
+  busy = 1;
+  if (hiding && nav.sendBeacon && nav.sendBeacon(url, body)) {
+    beaconed = 1;  // no answer will come: stays stored until a later confirmed send
+    return;
+  }
+  fetch(url, { method: 'POST', body: body, keepalive: body.length < 60000,
+    headers: { 'Content-Type': 'text/plain' } }).then(function (r) {
+    var ra = +r.headers.get('Retry-After');
+    done(r.status, ra > 0 ? ra * 1000 : -1);
+  }, function () { done(0, -1); });
+}
+function done(status, retryAfter) {
+  busy = 0;
+  core.complete(status, retryAfter);
+  pump();
+}
+function pump() {
+  clearTimeout(timer);
+  timer = 0;
+  if (busy || !core) return;
+  var body = core.next();
+  if (body != null) return send(body);
+  var at = core.wakeup();
+  if (at >= 0) timer = setTimeout(pump, Math.max(0, (timerAt = at) - Date.now()));
+}
+function hide() {
+  if (!core) return;
+  core.lifecycle(1);
+  if (busy) return;
+  var body = core.next();
+  if (body != null) send(body, 1);
+}
+function show() {
+  if (!core) return;
+  core.lifecycle(2);
+  if (beaconed) {  // the page lived on: send what the beacon carried again, for an answer
+    beaconed = busy = 0;
+    core.complete(0, 0);
+  }
+  pump();
+}
+
+function track(type, o) {
+  if (!core) return;
+  o.url = o.url || loc.href;
+  var r = core.track(type, o), at;
+  // Pump only when the core's next moment moved earlier (a full batch).
+  if (!busy && (at = core.wakeup()) >= 0 && (!timer || at < timerAt)) pump();
+  return r;
+}
+
+// A short CSS selector: tag, id or the first two classes, the marker value.
+function selector(el) {
+  var s = el.tagName.toLowerCase(), c = (typeof el.className == 'string' ? el.className : '').trim();
+  if (el.id) return s + '#' + el.id;
+  if (el.getAttribute('data-cs-track')) s += '[data-cs-track="' + el.getAttribute('data-cs-track') + '"]';
+  if (c) s += '.' + c.split(/\s+/).slice(0, 2).join('.');
+  return s;
+}
+function element(el) {
+  var o = { selector: selector(el).slice(0, 255),
+    text: (el.innerText || el.value || el.getAttribute('aria-label') || '').replace(/\s+/g, ' ').trim().slice(0, 100) };
+  if (el.href) {
+    o.href = String(el.href).slice(0, 2048);
+    o.outbound = el.hostname != null && el.hostname != loc.hostname;
+  }
+  return o;
+}
+
+function pageView() {
+  var url = loc.href, from = lastUrl;
+  if (url == lastUrl) return;
+  lastUrl = url;
+  scrolled = {};
+  track(0, { url: url, referrer: from || d.referrer, title: d.title });
+}
+function watchPages() {
+  ['pushState', 'replaceState'].forEach(function (m) {
+    var f = history[m];
+    history[m] = function () {
+      var r = f.apply(this, arguments);
+      setTimeout(pageView, 0);  // after the app set its title
+      return r;
+    };
+  });
+  w.addEventListener('popstate', pageView);
+  w.addEventListener('hashchange', pageView);
+}
+function watchClicks() {
+  d.addEventListener('click', function (e) {
+    try {
+      var el = e.target.closest && e.target.closest('a,button,[data-cs-track],input[type=submit],input[type=button]');
+      if (el) track(2, element(el));
+    } catch (x) {}
+  }, true);
+}
+function watchScroll() {
+  w.addEventListener('scroll', function () {
+    if (scrolled[100]) return;
+    var h = d.documentElement.scrollHeight, depth = h > 0 ? (w.scrollY + w.innerHeight) / h * 100 : 100;
+    [25, 50, 75, 100].forEach(function (m) {
+      if (depth >= m - 0.5 && !scrolled[m]) { scrolled[m] = 1; track(3, { depth: m }); }
+    });
+  }, { passive: true });
+}
+function watchHover() {
+  var on, t;
+  d.addEventListener('mouseover', function (e) {
+    var el = e.target.closest && e.target.closest('[data-cs-hover],[data-cs-track]');
+    if (el == on) return;
+    clearTimeout(t);
+    on = el;
+    if (el) t = setTimeout(function () { if (on == el) track(4, element(el)); }, opt.hoverMs);
+  }, { passive: true });
+}
+
+function props(p) {
+  var o = {}, k;
+  for (k in p) if (typeof p[k] != 'object' || p[k] === null) o[k] = p[k];
+  return o;
+}
+var api = {
+  init: function (o) {
+    if (started) return;
+    started = 1;
+    opt = {
+      cookieAid: 'cs_aid', cookieSid: 'cs_sid', pageViews: true, clicks: true, scroll: true,
+      hovers: true, hoverMs: 1000, respectDoNotTrack: false, consent: 'granted'
+    };
+    for (var k in o) opt[k] = o[k];
+    endpoint = (opt.endpoint || base.replace(/\/sdk\/$/, '')).replace(/\/$/, '');
+    if (opt.respectDoNotTrack && (nav.doNotTrack == '1' || nav.globalPrivacyControl)) return;
+    if (typeof WebAssembly != 'object') return pixel();
+    start();
+  },
+  track: function (name, p) { track(5, { name: name, props: props(p) }); },
+  conversion: function (name, value, currency, p) {
+    track(7, { name: name, value: value, currency: currency, props: props(p) });
+  },
+  page: function () { lastUrl = 0; pageView(); },
+  identify: function (id) { if (core) { core.identify(String(id)); pump(); } },
+  reset: function () { if (core) core.reset(); },
+  consent: function (c) {
+    if (core) { core.consent({ granted: 0, pending: 1, denied: 2 }[c]); pump(); }
+  },
+  flush: function () { if (core) { core.flush(); pump(); } },
+  ready: function (f) { core ? f() : readyFns.push(f); }
+};
+
+// Page views still arrive through the pixel where WebAssembly cannot run.
+function pixel() {
+  var i = new Image(1, 1);
+  i.src = endpoint + '/v1/p.gif?site=' + encodeURIComponent(opt.site) + '&t=page_view&u=' +
+    encodeURIComponent(loc.href) + '&r=' + encodeURIComponent(d.referrer) + '&ti=' +
+    encodeURIComponent(d.title) + '&ts=' + Date.now();
+}
+
+// Claims this tab's id (a duplicated tab copies sessionStorage: it takes a
+// new one) and adopts the queues of tabs that are gone, under Web Locks.
+function claimTab() {
+  var L = nav.locks;
+  try { tab = ss.getItem('cs.tab'); } catch (e) {}
+  if (!L) return Promise.resolve(tab = tab || rnd());
+  function hold(id) {
+    return new Promise(function (ok) {
+      L.request('cs.tab.' + id, { ifAvailable: true }, function (lock) {
+        ok(!!lock);
+        if (lock) return new Promise(function () {});  // held while the tab lives
+      });
+    });
+  }
+  return (tab ? hold(tab) : Promise.resolve(false)).then(function (got) {
+    if (got) return;
+    tab = rnd();
+    return hold(tab);
+  }).then(function () {
+    try { ss.setItem('cs.tab', tab); } catch (e) {}
+    return L.request('cs.adopt', function () {
+      return L.query().then(function (q) {
+        var live = {}, moved = [], i, k, m;
+        q.held.forEach(function (l) { live[l.name] = 1; });
+        for (i = 0; i < ls.length; i++) {
+          k = ls.key(i);
+          m = /^cs\.q\.([^.]+)\.(\d+)$/.exec(k);
+          if (m && m[1] != tab && !live['cs.tab.' + m[1]]) moved.push([+m[2], k]);
+        }
+        moved.sort(function (a, b) { return a[0] - b[0]; }).forEach(function (r) {
+          var v = ls.getItem(r[1]);
+          if (v && store.append(v)) ls.removeItem(r[1]);
+        });
+      });
+    });
+  });
+}
+
+function start() {
+  var t0 = performance.now();
+  var wasm = fetch(base + 'clickstream.wasm', { credentials: 'same-origin' });
+  cookies = nav.cookieEnabled && cookiePut('cs_test', '1', 10) && cookieGet('cs_test') == '1';
+  timeoutS = +lsGet('session_timeout_s') || 1800;
+  Promise.all([csCore(wasm, store), claimTab()]).then(function (r) {
+    var c = r[0], s = w.screen || {}, tz;
+    try { tz = Intl.DateTimeFormat().resolvedOptions().timeZone; } catch (e) {}
+    var t1 = performance.now(), err = c.init({
+      site: opt.site, endpoint: endpoint, sdkVersion: '0.1.0', tabId: tab,
+      language: nav.language, timeZone: tz, screenW: s.width, screenH: s.height,
+      viewportW: w.innerWidth, viewportH: w.innerHeight, webdriver: nav.webdriver ? 1 : 0,
+      sessionTimeout: timeoutS, flushInterval: +lsGet('flush_interval_ms') || opt.flushInterval,
+      consent: { granted: 0, pending: 1, denied: 2 }[opt.consent]
+    });
+    if (err < 0) return;
+    core = c;
+    api.initMs = performance.now() - t1;  // main-thread time of the core's start
+    api.readyMs = performance.now() - t0;  // from the script's start, fetch and compile included
+    fetch(endpoint + '/v1/config?site=' + encodeURIComponent(opt.site)).then(function (r) {
+      return r.ok && r.json();
+    }).then(function (cfg) {
+      if (!cfg) return;
+      if (cfg.session_timeout_s) core.timeout(cfg.session_timeout_s);
+      if (cfg.flush_interval_ms) lsPut('flush_interval_ms', cfg.flush_interval_ms);
+    }).catch(function () {});
+    run();  // queued commands first: a consent decision applies to the first page view
+    if (opt.pageViews) { pageView(); watchPages(); }
+    if (opt.clicks) watchClicks();
+    if (opt.scroll) watchScroll();
+    if (opt.hovers) watchHover();
+    w.addEventListener('pagehide', hide);
+    w.addEventListener('pageshow', show);
+    d.addEventListener('visibilitychange', function () { d.visibilityState == 'hidden' ? hide() : show(); });
+    readyFns.forEach(function (f) { try { f(); } catch (e) {} });
+    pump();
+  }, function () { pixel(); });
+}
+
+function call(a) {
+  try {
+    var f = api[a[0]];
+    if (f) return f.apply(null, [].slice.call(a, 1));
+  } catch (e) {}
+}
+// Commands wait until the core is ready, then run in order; init runs first.
+function run() {
+  var q = waiting;
+  waiting = [];
+  q.forEach(call);
+}
+w.clickstream = function () {
+  if (core || arguments[0] == 'init' || arguments[0] == 'ready') return call(arguments);
+  waiting.push(arguments);
+};
+w.clickstream.api = api;
+for (var i = 0; i < waiting.length; i++) {
+  if (waiting[i][0] == 'init') { call(waiting[i]); waiting.splice(i, 1); break; }
+}
