@@ -7,16 +7,12 @@
 #include <nlohmann/json.hpp>
 #include <stdexcept>
 
+#include "json_fields.h"
+
 namespace clickstream::traffic_gen {
 namespace {
 
 using json = nlohmann::json;
-
-// A string member, or "" (not value(): GCC 12 sees a null dereference in it).
-std::string string_field(const json& j, const char* key) {
-    const auto it = j.find(key);
-    return it != j.end() && it->is_string() ? it->get_ref<const std::string&>() : std::string();
-}
 
 [[noreturn]] void fail(const std::filesystem::path& file, const std::string& what) {
     throw std::runtime_error(file.string() + ": " + what);

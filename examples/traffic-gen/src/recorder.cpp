@@ -2,22 +2,11 @@
 
 #include <nlohmann/json.hpp>
 
+#include "json_fields.h"
+
 namespace clickstream::traffic_gen {
-namespace {
 
 using json = nlohmann::json;
-
-// Members by find(), not value(): GCC 12 sees a null dereference in value().
-std::string string_field(const json& j, const char* key) {
-    const auto it = j.find(key);
-    return it != j.end() && it->is_string() ? it->get_ref<const std::string&>() : std::string();
-}
-std::int64_t int_field(const json& j, const char* key) {
-    const auto it = j.find(key);
-    return it != j.end() && it->is_number_integer() ? it->get<std::int64_t>() : 0;
-}
-
-}  // namespace
 
 recording_transport::recording_transport(std::shared_ptr<clickstream::transport> inner)
     : inner_(std::move(inner)) {}
