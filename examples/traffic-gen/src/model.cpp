@@ -249,7 +249,7 @@ void visitor_model::too_fast_visit(builder& b, visitor& v) const {
     const auto clicks = r.between(80, 150);
     for (std::int64_t i = 0; i < clicks; ++i) {
         b.wait(r.between(10, 40));
-        b.emit(click({"button.add-to-cart", "Add to cart", "", false}));
+        b.emit(click({"button.add", "Add to cart", "", false}));
     }
 }
 
@@ -384,12 +384,9 @@ void visitor_model::human_visit(builder& b, visitor& v, channel via) const {
         bool added = false;
         if (kind == page_kind::product && r.chance(0.3)) {
             b.wait(r.between(1000, 8000));
-            b.emit(click({"button.add-to-cart", "Add to cart", "", false}));
+            b.emit(click({"button.add", "Add to cart", "", false}));
             b.wait(r.between(50, 300));
-            b.emit(custom("add_to_cart")
-                       .prop("product", prod->slug)
-                       .prop("price", prod->price)
-                       .prop("quantity", 1));
+            b.emit(custom("add_to_cart").prop("sku", prod->slug).prop("price", prod->price));
             cart.push_back(prod);
             added = true;
         }
@@ -461,7 +458,7 @@ void visitor_model::human_visit(builder& b, visitor& v, channel via) const {
             double total = 0;
             for (const product* p : cart) total += p->price;
             total = std::round(total * 100) / 100;
-            b.emit(click({"button.place-order", "Place order", "", false}));
+            b.emit(click({"button#pay", "Pay", "", false}));
             b.wait(r.between(800, 3000));
             b.emit(page_view(site_.order_complete(), "Thank you", here));
             b.wait(r.between(100, 600));

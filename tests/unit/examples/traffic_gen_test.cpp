@@ -191,7 +191,7 @@ TEST(traffic_gen, conversions_carry_revenue_and_sessions_sum_it) {
         EXPECT_EQ(e["name"], "purchase");
         EXPECT_EQ(e["currency"], "EUR");
         EXPECT_GT(e["value"].get<double>(), 0);
-        EXPECT_EQ(e["path"], "/checkout/complete");
+        EXPECT_EQ(e["path"], "/thanks");
         revenue[e["session_id"].get<std::string>()] += e["value"].get<double>();
     }
     ASSERT_GT(purchases, 0);

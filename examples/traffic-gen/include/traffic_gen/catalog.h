@@ -77,14 +77,15 @@ struct site_map {
 
     std::string home() const { return base + "/"; }
     std::string category_url(const category& c) const { return base + "/category/" + c.slug; }
-    std::string product_url(const product& p) const { return base + "/product/" + p.slug; }
+    std::string product_url(const product& p) const { return base + "/p/" + p.slug; }
     std::string cart() const { return base + "/cart"; }
     std::string checkout() const { return base + "/checkout"; }
-    std::string order_complete() const { return base + "/checkout/complete"; }
+    std::string order_complete() const { return base + "/thanks"; }
     std::string login() const { return base + "/account/login"; }
 };
 
-// The shop of examples/shop (a tea shop), under `base`.
+// The shop of examples/shop (its URLs: /, /p/<sku>, /cart, /checkout,
+// /thanks), with categories and more products added, under `base`.
 site_map demo_shop(std::string base = "https://shop.example");
 
 // The path of a URL of the site ("/product/blue-mug"), without the query.
