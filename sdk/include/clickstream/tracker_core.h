@@ -15,6 +15,8 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
+#include <utility>
 #include <vector>
 
 #include "clickstream/environment.h"
@@ -29,6 +31,28 @@ class batcher;
 class session_tracker;
 struct identity;
 struct queued_event;
+
+// A counted handle to who events were tracked for (the anonymous and user
+// id), shared by the events tracked between two identity changes. The core
+// is single-threaded, so the count is plain (std::shared_ptr would also pull
+// the runtime's RTTI support into the wasm beacon).
+class identity_ref {
+public:
+    identity_ref() = default;
+    identity_ref(std::string anonymous_id, std::string user_id);
+    identity_ref(const identity_ref& o) noexcept;
+    identity_ref(identity_ref&& o) noexcept : p_(std::exchange(o.p_, nullptr)) {}
+    identity_ref& operator=(identity_ref o) noexcept {
+        std::swap(p_, o.p_);
+        return *this;
+    }
+    ~identity_ref();
+    const identity& operator*() const noexcept { return *p_; }
+    const identity* operator->() const noexcept { return p_; }
+
+private:
+    identity* p_ = nullptr;
+};
 
 // An error the host reports to the app (the native SDK through poll()).
 struct error_report {
@@ -123,7 +147,7 @@ public:
     const std::string& user_id() const noexcept { return user_id_; }
 
 private:
-    void report(errc code, int status, std::size_t events, std::string reason) noexcept;
+    void report(errc code, int status, std::size_t events, std::string_view reason) noexcept;
     void adopt_identity() noexcept;
     void enqueue(queued_event q) noexcept;
     std::string new_uuid() noexcept;
@@ -136,7 +160,7 @@ private:
     std::unique_ptr<batcher> batcher_;
     std::string anonymous_id_;
     std::string user_id_;
-    std::shared_ptr<const identity> who_;  // shared by the events tracked for it
+    identity_ref who_;  // shared by the events tracked for it
     consent consent_ = consent::granted;
     std::vector<queued_event> held_;  // waiting for consent, in memory only
     std::string url_;

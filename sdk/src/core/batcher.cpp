@@ -13,6 +13,17 @@ std::uint64_t minus(std::uint64_t a, std::uint64_t b) {
 
 }  // namespace
 
+identity_ref::identity_ref(std::string anonymous_id, std::string user_id)
+    : p_(new identity{std::move(anonymous_id), std::move(user_id)}) {}
+
+identity_ref::identity_ref(const identity_ref& o) noexcept : p_(o.p_) {
+    if (p_ != nullptr) ++p_->refs;
+}
+
+identity_ref::~identity_ref() {
+    if (p_ != nullptr && --p_->refs == 0) delete p_;
+}
+
 batcher::batcher(const tracker_options& options, event_store& store, random_source& random)
     : options_(options), store_(store), random_(random) {}
 
@@ -23,9 +34,9 @@ std::size_t batcher::push(queued_event e) {
     std::size_t over = 0;
     std::size_t over_bytes = bytes_;
     // Count how many of the oldest events not in flight must go.
-    for (std::size_t i = in_flight_; i < queue_.size(); ++i) {
-        if (queue_.size() - over <= b.max_queue_events && over_bytes <= b.max_queue_bytes) break;
-        over_bytes -= queue_[i].json.size();
+    for (std::size_t i = in_flight_; i < size(); ++i) {
+        if (size() - over <= b.max_queue_events && over_bytes <= b.max_queue_bytes) break;
+        over_bytes -= at(i).json.size();
         ++over;
     }
     if (over > 0) {
@@ -42,7 +53,7 @@ void batcher::count_dropped(const dropped_counts& d) noexcept {
 }
 
 std::size_t batcher::discard_all() {
-    const std::size_t n = queue_.size() - in_flight_;
+    const std::size_t n = size() - in_flight_;
     erase(in_flight_, n);
     return n;
 }
@@ -52,29 +63,40 @@ void batcher::erase(std::size_t from, std::size_t count) {
     std::vector<std::uint64_t> ids;
     ids.reserve(count);
     for (std::size_t i = from; i < from + count; ++i) {
-        if (queue_[i].store_id != 0) ids.push_back(queue_[i].store_id);
-        bytes_ -= queue_[i].json.size();
+        if (at(i).store_id != 0) ids.push_back(at(i).store_id);
+        bytes_ -= at(i).json.size();
     }
-    const auto first = queue_.begin() + static_cast<std::ptrdiff_t>(from);
-    queue_.erase(first, first + static_cast<std::ptrdiff_t>(count));
+    if (from == 0) {
+        // From the front: release the events and move the head past them.
+        for (std::size_t i = 0; i < count; ++i) at(i) = {};
+        head_ += count;
+        if (head_ == queue_.size() || head_ * 2 > queue_.size()) {
+            queue_.erase(queue_.begin(), queue_.begin() + static_cast<std::ptrdiff_t>(head_));
+            head_ = 0;
+        }
+    } else {
+        const auto first = queue_.begin() + static_cast<std::ptrdiff_t>(head_ + from);
+        queue_.erase(first, first + static_cast<std::ptrdiff_t>(count));
+    }
     // A failed removal only means the events may be sent again after a
     // restart; duplicates are absorbed downstream by event id.
     (void)store_.remove(ids);
 }
 
-bool batcher::due(std::int64_t now) const noexcept {
-    if (queue_.empty() || in_flight_ > 0 || now < not_before_) return false;
+bool batcher::full() const noexcept {
     const auto& b = options_.batching;
-    return flush_requested_ || queue_.size() >= b.max_batch_events || bytes_ >= b.max_batch_bytes ||
-           now - queue_.front().enqueued_ms >= b.flush_interval_ms;
+    return flush_requested_ || size() >= b.max_batch_events || bytes_ >= b.max_batch_bytes;
+}
+
+bool batcher::due(std::int64_t now) const noexcept {
+    if (empty() || in_flight_ > 0 || now < not_before_) return false;
+    return full() || now - at(0).enqueued_ms >= options_.batching.flush_interval_ms;
 }
 
 std::int64_t batcher::next_wakeup(std::int64_t now) const noexcept {
-    if (queue_.empty() || in_flight_ > 0) return std::numeric_limits<std::int64_t>::max();
-    const auto& b = options_.batching;
-    const bool full =
-        flush_requested_ || queue_.size() >= b.max_batch_events || bytes_ >= b.max_batch_bytes;
-    const std::int64_t trigger = full ? now : queue_.front().enqueued_ms + b.flush_interval_ms;
+    if (empty() || in_flight_ > 0) return std::numeric_limits<std::int64_t>::max();
+    const std::int64_t trigger =
+        full() ? now : at(0).enqueued_ms + options_.batching.flush_interval_ms;
     return std::max(trigger, not_before_);
 }
 
@@ -83,14 +105,14 @@ std::optional<outgoing_batch> batcher::next_batch(std::int64_t now, std::int64_t
     if (!due(now)) return std::nullopt;
     const auto& b = options_.batching;
     // Candidates: the oldest events of one anonymous id, up to the count cap.
-    const identity& who = *queue_.front().who;
+    const identity& who = *at(0).who;
     std::size_t candidates = 0;
     std::string_view user_id = who.user_id;
-    while (candidates < queue_.size() && candidates < b.max_batch_events &&
-           queue_[candidates].who->anonymous_id == who.anonymous_id) {
+    while (candidates < size() && candidates < b.max_batch_events &&
+           at(candidates).who->anonymous_id == who.anonymous_id) {
         // The latest user id names the batch: identify() attributes the
         // events before it in the same batch to that user.
-        if (!queue_[candidates].who->user_id.empty()) user_id = queue_[candidates].who->user_id;
+        if (!at(candidates).who->user_id.empty()) user_id = at(candidates).who->user_id;
         ++candidates;
     }
     std::optional<dropped_counts> dropped;
@@ -98,8 +120,8 @@ std::optional<outgoing_batch> batcher::next_batch(std::int64_t now, std::int64_t
     batch_encoder encoder({options_, who.anonymous_id, user_id, session_timeout_s, now, dropped});
     std::size_t n = 0;
     while (n < candidates &&
-           (n == 0 || encoder.size_with(queue_[n].json.size()) <= b.max_batch_bytes)) {
-        encoder.add(queue_[n].json);
+           (n == 0 || encoder.size_with(at(n).json.size()) <= b.max_batch_bytes)) {
+        encoder.add(at(n).json);
         ++n;
     }
     in_flight_ = n;
@@ -121,7 +143,7 @@ batcher::completion batcher::complete(const outgoing_batch& batch, const send_re
             pending_.rejected = minus(pending_.rejected, in_batch_.rejected);
             failures_ = 0;
             not_before_ = 0;
-            if (queue_.empty()) flush_requested_ = false;
+            if (empty()) flush_requested_ = false;
             c.delivered = n;
             break;
         case send_result::outcome::drop:
@@ -131,7 +153,7 @@ batcher::completion batcher::complete(const outgoing_batch& batch, const send_re
             pending_.rejected += n;
             failures_ = 0;
             not_before_ = 0;
-            if (queue_.empty()) flush_requested_ = false;
+            if (empty()) flush_requested_ = false;
             c.rejected = n;
             break;
         case send_result::outcome::retry: {

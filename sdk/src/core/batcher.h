@@ -11,10 +11,9 @@
 
 #include <cstddef>
 #include <cstdint>
-#include <deque>
-#include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "batch_encoder.h"
 #include "clickstream/environment.h"
@@ -23,18 +22,19 @@
 
 namespace clickstream {
 
-// Who an event was tracked for; shared by the events tracked in between
-// two identity changes.
+// Who an event was tracked for; shared (identity_ref) by the events tracked
+// in between two identity changes.
 struct identity {
     std::string anonymous_id;
     std::string user_id;
+    std::size_t refs = 1;
 };
 
 struct queued_event {
     std::uint64_t store_id = 0;  // 0: not stored (the store refused it)
     std::int64_t enqueued_ms = 0;
     std::string json;  // the encoded event
-    std::shared_ptr<const identity> who;
+    identity_ref who;
 };
 
 class batcher {
@@ -67,19 +67,26 @@ public:
     std::int64_t backoff_ms(std::uint32_t attempt) noexcept;
 
     bool in_flight() const noexcept { return in_flight_ > 0; }
-    bool empty() const noexcept { return queue_.empty(); }
-    std::size_t size() const noexcept { return queue_.size(); }
+    bool empty() const noexcept { return size() == 0; }
+    std::size_t size() const noexcept { return queue_.size() - head_; }
     std::size_t bytes() const noexcept { return bytes_; }
     const dropped_counts& pending_dropped() const noexcept { return pending_; }
 
 private:
     bool due(std::int64_t now) const noexcept;
+    bool full() const noexcept;
+    // The i-th queued event, oldest first.
+    queued_event& at(std::size_t i) noexcept { return queue_[head_ + i]; }
+    const queued_event& at(std::size_t i) const noexcept { return queue_[head_ + i]; }
     void erase(std::size_t from, std::size_t count);
 
     const tracker_options& options_;
     event_store& store_;
     random_source& random_;
-    std::deque<queued_event> queue_;
+    // The queue is queue_[head_..]: delivered events leave from the front by
+    // moving head_, and the vector is compacted once half of it is gone.
+    std::vector<queued_event> queue_;
+    std::size_t head_ = 0;
     std::size_t bytes_ = 0;
     bool flush_requested_ = false;
     std::size_t in_flight_ = 0;  // the first in_flight_ events are being sent

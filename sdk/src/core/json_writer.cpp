@@ -1,7 +1,7 @@
 #include "json_writer.h"
 
-#include <charconv>
 #include <cstring>
+#include <limits>
 
 namespace clickstream {
 namespace {
@@ -253,9 +253,47 @@ void append_json_string(std::string& out, std::string_view s) {
 }
 
 void append_json_integer(std::string& out, std::int64_t v) {
-    char buf[24];
-    const auto r = std::to_chars(buf, buf + sizeof buf, v);
-    out.append(buf, r.ptr);
+    char buf[20];
+    int i = sizeof buf;
+    std::uint64_t m = v < 0 ? 0 - static_cast<std::uint64_t>(v) : static_cast<std::uint64_t>(v);
+    do {
+        buf[--i] = static_cast<char>('0' + m % 10);
+        m /= 10;
+    } while (m != 0);
+    if (v < 0) out += '-';
+    out.append(buf + i, sizeof buf - static_cast<std::size_t>(i));
+}
+
+std::string decimal(std::int64_t v) {
+    std::string s;
+    append_json_integer(s, v);
+    return s;
+}
+
+bool parse_unsigned(const char*& p, const char* end, std::uint64_t& v) noexcept {
+    constexpr std::uint64_t max = std::numeric_limits<std::uint64_t>::max();
+    const char* q = p;
+    std::uint64_t r = 0;
+    for (; q != end && *q >= '0' && *q <= '9'; ++q) {
+        const auto d = static_cast<std::uint64_t>(*q - '0');
+        if (r > (max - d) / 10) return false;
+        r = r * 10 + d;
+    }
+    if (q == p) return false;
+    p = q;
+    v = r;
+    return true;
+}
+
+bool parse_signed(const char*& p, const char* end, std::int64_t& v) noexcept {
+    const bool negative = p != end && *p == '-';
+    const char* q = p + (negative ? 1 : 0);
+    std::uint64_t m = 0;
+    constexpr auto max = static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max());
+    if (!parse_unsigned(q, end, m) || m > max + (negative ? 1 : 0)) return false;
+    v = negative ? static_cast<std::int64_t>(0 - m) : static_cast<std::int64_t>(m);
+    p = q;
+    return true;
 }
 
 // ECMAScript Number::toString: from the shortest digits d1..dk and the

@@ -18,6 +18,15 @@ void append_json_integer(std::string& out, std::int64_t v);
 // Appends a finite double as JavaScript's Number#toString writes it: the
 // shortest decimal that reads back to the same double.
 void append_json_number(std::string& out, double v);
+// An integer in decimal ("-12"), as std::to_string writes it.
+std::string decimal(std::int64_t v);
+
+// Reads decimal digits at p (no sign, no spaces) as std::from_chars does, and
+// moves p past them: false when there is no digit or the value overflows.
+// Hand-written, like the rest: <charconv> costs the wasm beacon a kilobyte.
+bool parse_unsigned(const char*& p, const char* end, std::uint64_t& v) noexcept;
+// The same with an optional leading '-'.
+bool parse_signed(const char*& p, const char* end, std::int64_t& v) noexcept;
 
 class json_writer {
 public:

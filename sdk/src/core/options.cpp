@@ -22,10 +22,12 @@ const char* to_string(platform p) noexcept {
     return "desktop";
 }
 
-result<void, std::string> validate(const tracker_options& o) {
-    const auto bad = [](const char* why) -> result<void, std::string> {
-        return failure{std::string(why)};
-    };
+namespace {
+
+// The first bad option's message, or nullptr. Messages are built into a
+// string in one place only (validate), which keeps the wasm beacon small.
+const char* options_error(const tracker_options& o) {
+    const auto bad = [](const char* why) { return why; };
     if (!v1::is_valid_site_key(o.site)) return bad("site: 1 to 64 of A-Z a-z 0-9 _ . -");
     if (o.sdk_name.empty() || o.sdk_name.size() > 64) return bad("sdk name: 1 to 64 bytes");
     if (o.sdk_version.empty() || o.sdk_version.size() > 32)
@@ -74,6 +76,13 @@ result<void, std::string> validate(const tracker_options& o) {
         }
     }
     if (o.user_agent.find_first_of("\r\n") != std::string::npos) return bad("user agent: one line");
+    return nullptr;
+}
+
+}  // namespace
+
+result<void, std::string> validate(const tracker_options& o) {
+    if (const char* why = options_error(o)) return failure{std::string(why)};
     return {};
 }
 

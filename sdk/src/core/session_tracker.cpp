@@ -1,7 +1,6 @@
 #include "session_tracker.h"
 
-#include <charconv>
-
+#include "json_writer.h"
 #include "uuid.h"
 
 namespace clickstream {
@@ -16,16 +15,18 @@ bool parse_fields(std::string_view s, std::string& word, std::int64_t& a, std::i
     word.assign(s.substr(0, sp));
     const char* p = s.data() + sp + 1;
     const char* end = s.data() + s.size();
-    auto r = std::from_chars(p, end, a);
-    if (r.ec != std::errc{}) return false;
-    if (b == nullptr) return r.ptr == end;
-    if (r.ptr == end || *r.ptr != ' ') return false;
-    r = std::from_chars(r.ptr + 1, end, *b);
-    return r.ec == std::errc{} && r.ptr == end;
+    if (!parse_signed(p, end, a)) return false;
+    if (b == nullptr) return p == end;
+    if (p == end || *p != ' ') return false;
+    ++p;
+    return parse_signed(p, end, *b) && p == end;
 }
 
 std::string join(std::string_view word, std::int64_t a) {
-    return std::string(word) + ' ' + std::to_string(a);
+    std::string s(word);
+    s += ' ';
+    append_json_integer(s, a);
+    return s;
 }
 
 }  // namespace
@@ -61,8 +62,9 @@ void session_tracker::load() {
 }
 
 void session_tracker::save() {
-    const std::string s =
-        join(session_.id, session_.index) + ' ' + std::to_string(session_.last_ms);
+    std::string s = join(session_.id, session_.index);
+    s += ' ';
+    append_json_integer(s, session_.last_ms);
     const bool a = static_cast<bool>(store_.put(session_key, s));
     const bool b = static_cast<bool>(store_.put(seq_key_, join(seq_session_, seq_)));
     stored_ = a && b;

@@ -1,11 +1,11 @@
 #include "clickstream/tracker_core.h"
 
-#include <charconv>
 #include <limits>
 
 #include "batch_encoder.h"
 #include "batcher.h"
 #include "clickstream/wire/batch_v1.h"
+#include "json_writer.h"
 #include "record.h"
 #include "session_tracker.h"
 #include "uuid.h"
@@ -36,7 +36,8 @@ std::string batch_url(const tracker_options& o) {
 
 send_result classify_http_status(int status, std::int64_t retry_after_ms) noexcept {
     if (status >= 200 && status < 300) return send_result::sent(status);
-    const std::string why = "HTTP " + std::to_string(status);
+    std::string why = "HTTP ";
+    append_json_integer(why, status);
     if (status == 408 || status == 429 || status >= 500) {
         return send_result::retry(why, status, retry_after_ms);
     }
@@ -50,8 +51,9 @@ result<std::int64_t, errc> parse_session_timeout(std::string_view json) noexcept
     std::size_t i = at + key.size();
     while (i < json.size() && (json[i] == ' ' || json[i] == ':' || json[i] == '\t')) ++i;
     std::int64_t v = 0;
-    const auto r = std::from_chars(json.data() + i, json.data() + json.size(), v);
-    if (r.ec != std::errc{} || v < v1::min_session_timeout_s || v > v1::max_session_timeout_s) {
+    const char* p = json.data() + i;
+    if (!parse_signed(p, json.data() + json.size(), v) || v < v1::min_session_timeout_s ||
+        v > v1::max_session_timeout_s) {
         return failure{errc::invalid_argument};
     }
     return v;
@@ -76,7 +78,7 @@ std::string tracker_core::new_uuid() noexcept {
 }
 
 void tracker_core::adopt_identity() noexcept {
-    who_ = std::make_shared<const identity>(identity{anonymous_id_, user_id_});
+    who_ = identity_ref(anonymous_id_, user_id_);
 }
 
 result<void, errc> tracker_core::start() noexcept {
@@ -86,8 +88,8 @@ result<void, errc> tracker_core::start() noexcept {
     }
     if (auto t = store_.get(timeout_key)) {
         std::int64_t s = 0;
-        const auto r = std::from_chars(t->data(), t->data() + t->size(), s);
-        if (r.ec == std::errc{} && s >= v1::min_session_timeout_s &&
+        const char* p = t->data();
+        if (parse_signed(p, t->data() + t->size(), s) && s >= v1::min_session_timeout_s &&
             s <= v1::max_session_timeout_s) {
             sessions_->set_timeout_ms(s * 1000);
         }
@@ -108,7 +110,7 @@ result<void, errc> tracker_core::start() noexcept {
     // The queue a previous run left: sent at the first chance.
     const std::int64_t now = clock_.now_ms();
     std::vector<std::uint64_t> unreadable;
-    std::shared_ptr<const identity> last = who_;
+    identity_ref last = who_;
     const auto loaded = store_.load([&](std::uint64_t id, std::string_view bytes) {
         auto rec = decode_record(bytes);
         if (!rec) {
@@ -116,8 +118,7 @@ result<void, errc> tracker_core::start() noexcept {
             return;
         }
         if (last->anonymous_id != rec->anonymous_id || last->user_id != rec->user_id) {
-            last = std::make_shared<const identity>(
-                identity{std::move(rec->anonymous_id), std::move(rec->user_id)});
+            last = identity_ref(std::move(rec->anonymous_id), std::move(rec->user_id));
         }
         if (const auto dropped = batcher_->push({id, now, std::move(rec->event_json), last})) {
             stats_.dropped_queue_full += dropped;
@@ -232,7 +233,7 @@ result<void, errc> tracker_core::set_session_timeout_s(std::int64_t seconds) noe
     }
     sessions_->set_timeout_ms(seconds * 1000);
     // Remembered, so the next start uses the site's value before it asks again.
-    if (!store_.put(timeout_key, std::to_string(seconds))) {
+    if (!store_.put(timeout_key, decimal(seconds))) {
         report(errc::storage_failed, 0, 0, "cannot store the session timeout");
     }
     return {};
@@ -295,7 +296,8 @@ bool tracker_core::drained() const noexcept {
     return batcher_->empty() && !batcher_->in_flight();
 }
 
-void tracker_core::report(errc code, int status, std::size_t events, std::string reason) noexcept {
+void tracker_core::report(errc code, int status, std::size_t events,
+                          std::string_view reason) noexcept {
     // Repeats of the last report (a queue overflowing event by event) merge.
     if (!errors_.empty() && errors_.back().code == code && errors_.back().status == status &&
         errors_.back().reason == reason) {
@@ -306,7 +308,7 @@ void tracker_core::report(errc code, int status, std::size_t events, std::string
         errors_.back().events += events;
         return;
     }
-    errors_.push_back({code, status, events, std::move(reason)});
+    errors_.push_back({code, status, events, std::string(reason)});
 }
 
 std::vector<error_report> tracker_core::take_errors() noexcept {

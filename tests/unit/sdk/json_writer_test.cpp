@@ -26,6 +26,45 @@ std::string num(double v) {
     return out;
 }
 
+TEST(json_writer, integers_as_to_string_writes_them) {
+    EXPECT_EQ(decimal(0), "0");
+    EXPECT_EQ(decimal(-12), "-12");
+    EXPECT_EQ(decimal(INT64_MAX), std::to_string(INT64_MAX));
+    EXPECT_EQ(decimal(INT64_MIN), std::to_string(INT64_MIN));
+}
+
+// parse_signed/parse_unsigned read what std::from_chars reads, and stop where it stops.
+TEST(json_writer, integers_parse_as_from_chars_reads_them) {
+    const auto sig = [](std::string_view s, std::int64_t& v) {
+        const char* p = s.data();
+        return parse_signed(p, s.data() + s.size(), v) ? p - s.data() : -1;
+    };
+    std::int64_t v = 0;
+    EXPECT_EQ(sig("1800", v), 4);
+    EXPECT_EQ(v, 1800);
+    EXPECT_EQ(sig("-7 rest", v), 2);
+    EXPECT_EQ(v, -7);
+    EXPECT_EQ(sig("9223372036854775807", v), 19);
+    EXPECT_EQ(v, INT64_MAX);
+    EXPECT_EQ(sig("-9223372036854775808", v), 20);
+    EXPECT_EQ(v, INT64_MIN);
+    v = 5;
+    for (const char* bad : {"", "-", "+1", " 1", "x", "9223372036854775808", "-9223372036854775809",
+                            "99999999999999999999"}) {
+        EXPECT_EQ(sig(bad, v), -1) << bad;
+        EXPECT_EQ(v, 5) << bad;
+    }
+    std::uint64_t u = 0;
+    const std::string_view max = "18446744073709551615", over = "18446744073709551616", neg = "-1";
+    const char* p = max.data();
+    EXPECT_TRUE(parse_unsigned(p, max.data() + max.size(), u));
+    EXPECT_EQ(u, UINT64_MAX);
+    p = over.data();
+    EXPECT_FALSE(parse_unsigned(p, over.data() + over.size(), u));
+    p = neg.data();
+    EXPECT_FALSE(parse_unsigned(p, neg.data() + neg.size(), u));
+}
+
 TEST(json_writer, escapes_as_json_stringify) {
     EXPECT_EQ(str("plain"), R"("plain")");
     EXPECT_EQ(str("q\"b\\s/"), R"("q\"b\\s/")");

@@ -34,6 +34,29 @@ CS_IMPORT(remove) void cs__js_remove(double id);
 CS_IMPORT(load_next) int cs__js_load_next(double* id);
 }
 
+// Allocation without the runtime's new-handler loop and std::bad_alloc,
+// whose type info pulls the C++ runtime's RTTI support into the module: out
+// of memory is fatal to the page's tracking either way.
+void* operator new(std::size_t n) {
+    if (void* p = std::malloc(n == 0 ? 1 : n)) return p;
+    __builtin_trap();
+}
+void* operator new[](std::size_t n) {
+    return operator new(n);
+}
+void operator delete(void* p) noexcept {
+    std::free(p);
+}
+void operator delete(void* p, std::size_t) noexcept {
+    std::free(p);
+}
+void operator delete[](void* p) noexcept {
+    std::free(p);
+}
+void operator delete[](void* p, std::size_t) noexcept {
+    std::free(p);
+}
+
 namespace {
 
 using namespace clickstream;
