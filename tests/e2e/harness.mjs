@@ -3,10 +3,9 @@
 // the example shop that passes /cs/ through to it (first-party serving under
 // the collector's prefix), a topic of the test's own, and Chromium.
 import { spawn, execFileSync } from 'node:child_process';
-import { createServer, request } from 'node:http';
-import { mkdtempSync, readFileSync, writeFileSync, existsSync, mkdirSync } from 'node:fs';
+import { mkdtempSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, extname, normalize } from 'node:path';
+import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { createRequire } from 'node:module';
 
@@ -96,44 +95,8 @@ export class Collector {
   }
 }
 
-const types = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript', '.css': 'text/css' };
-
-// The shop: its files with {{site}}, {{consent}} and {{nonce}} filled from the
-// query, index.html for every other path (the app routes), /csp/... with a
-// strict Content-Security-Policy, and /cs/... passed through to the collector.
-export function startShop(collector) {
-  const dir = join(root, 'examples/shop');
-  const server = createServer((req, res) => {
-    const url = new URL(req.url, 'http://x');
-    if (url.pathname.startsWith('/cs/')) {
-      const up = request({ host: '127.0.0.1', port: collector.port, path: req.url, method: req.method,
-        headers: req.headers }, (r) => { res.writeHead(r.statusCode, r.headers); r.pipe(res); });
-      up.on('error', () => { res.writeHead(502); res.end(); });
-      req.pipe(up);
-      return;
-    }
-    const headers = { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp' };
-    let file = normalize(url.pathname).replace(/^(\.\.[/\\])+/, '');
-    if (!existsSync(join(dir, file)) || file === '/' || !extname(file)) file = '/index.html';
-    let body = readFileSync(join(dir, file));
-    if (file === '/index.html') {
-      const nonce = randomBytes(12).toString('base64');
-      body = body.toString().replaceAll('{{nonce}}', nonce)
-        .replaceAll('{{site}}', url.searchParams.get('site') ?? 'demo')
-        .replaceAll('{{consent}}', url.searchParams.get('consent') ?? 'granted');
-      if (url.searchParams.has('csp')) {
-        headers['Content-Security-Policy'] = `default-src 'self'; script-src 'nonce-${nonce}' 'strict-dynamic' 'wasm-unsafe-eval'; ` +
-          "connect-src 'self'; img-src 'self'; style-src 'self'; object-src 'none'; base-uri 'none'";
-      }
-    }
-    res.writeHead(200, { 'Content-Type': types[extname(file)] ?? 'application/octet-stream', ...headers });
-    res.end(body);
-  });
-  return new Promise((r) => server.listen(0, '127.0.0.1', () => {
-    server.origin = `http://127.0.0.1:${server.address().port}`;
-    r(server);
-  }));
-}
+// The shop is served as the demo serves it (examples/shop/serve.mjs).
+export { startShop } from '../../examples/shop/serve.mjs';
 
 export const userAgent = 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36';
 
