@@ -11,9 +11,42 @@ var core, opt = {}, endpoint, tab, timer = 0, timerAt = 0, busy = 0, beaconed = 
 var cookies = 1, timeoutS = 1800, lastUrl, scrolled, readyFns = [];
 var T = { page_view: 0, click: 2, scroll: 3, hover: 4, custom: 5, conversion: 7 };
 
-function lsGet(k) { try { return ls.getItem('cs.' + k); } catch (e) { return null; } }
-function lsPut(k, v) { try { ls.setItem('cs.' + k, v); return 1; } catch (e) { return 0; } }
-function lsDel(k) { try { ls.removeItem('cs.' + k); } catch (e) {} }
+// Storage is written behind: track() only changes memory, and the writes
+// of a burst of events go out together when the page is idle, at the
+// latest after a second, and at once on page hide. Reads see the pending
+// writes. (A renderer crash in between loses those events, as it loses
+// the events still in the core.)
+var dirty = {}, flushing = 0;
+function idle() {
+  if (flushing) return;
+  flushing = 1;
+  w.requestIdleCallback ? w.requestIdleCallback(flushStore, { timeout: 1000 }) : setTimeout(flushStore, 250);
+}
+function flushStore() {
+  var k, v;
+  flushing = 0;
+  if (session) cookieFlush();
+  for (k in dirty) {
+    v = dirty[k];
+    try {
+      k.indexOf('seq.') == 0 ? ss.setItem('cs.' + k, v) :
+        v == null ? ls.removeItem('cs.' + k) : ls.setItem('cs.' + k, v);
+    } catch (e) {}
+  }
+  dirty = {};
+}
+function lsGet(k) {
+  if (k in dirty) return dirty[k];
+  try { return (k.indexOf('seq.') == 0 ? ss : ls).getItem('cs.' + k); } catch (e) { return null; }
+}
+// Set (v null: remove) behind. Answers whether the store can keep it.
+function lsPut(k, v) {
+  if (k.indexOf('seq.') ? !ls : !ss) return 0;
+  dirty[k] = v;
+  idle();
+  return 1;
+}
+function lsDel(k) { lsPut(k, null); }
 function rnd() {
   var a = new Uint32Array(2);
   crypto.getRandomValues(a);
@@ -21,8 +54,9 @@ function rnd() {
 }
 
 // Cookies: the anonymous id and the session are the state every tab shares.
+var cookieRe = {};
 function cookieGet(n) {
-  var m = d.cookie.match(new RegExp('(?:^|; )' + n + '=([^;]*)'));
+  var m = d.cookie.match(cookieRe[n] = cookieRe[n] || new RegExp('(?:^|; )' + n + '=([^;]*)'));
   return m ? decodeURIComponent(m[1]) : null;
 }
 function cookiePut(n, v, maxAge) {
@@ -31,28 +65,73 @@ function cookiePut(n, v, maxAge) {
     (loc.protocol == 'https:' ? '; Secure' : '');
   return 1;
 }
+// The session cookie holds "<id> <index> <last event ms>" and expires with
+// the session: Max-Age runs from the last event. A new session (or a reset)
+// is written at once; a session that only rolls on is written at most once
+// per `every` ms, at the end of that span (and on page hide). `every` is at
+// most half the timeout, so a tab that reads a cookie up to `every` ms old
+// still decides exactly as with a fresh one: a value that old cannot make an
+// event time out, and by the time it could, the cookie is fresh. Another tab
+// that moved the session on (a later event, a new session) wins over a
+// pending value of ours.
+var session, sessionAt = 0, sessionTimer = 0;
+function sessionParts(v) { v = (v || '').split(' '); return { id: v[0] + ' ' + v[1], last: +v[2] || 0 }; }
+function sessionGet() {
+  var c = cookieGet(opt.cookieSid), a, b;
+  if (!session) return c;
+  a = sessionParts(session);
+  b = sessionParts(c);
+  if (b.id != a.id || b.last > a.last) { session = 0; return c; }
+  return session;
+}
+function sessionPut(v) {
+  var every = Math.min(5000, timeoutS * 500), now = Date.now(), c = cookieGet(opt.cookieSid);
+  if (!v || sessionParts(c).id != sessionParts(v).id || now - sessionAt >= every || d.visibilityState == 'hidden') {
+    return cookieWrite(v);
+  }
+  session = v;
+  if (!sessionTimer) sessionTimer = setTimeout(cookieFlush, sessionAt + every - now);
+  return 1;
+}
+// Writes the pending value, unless another tab moved the session on.
+function cookieFlush() {
+  var v = session && sessionGet();
+  return v == null ? 1 : cookieWrite(v);
+}
+function cookieWrite(v) {
+  clearTimeout(sessionTimer);
+  sessionTimer = session = 0;
+  sessionAt = Date.now();
+  // Max-Age from the last event, rounded up to a whole second; an empty
+  // value (a reset) is kept as long, so other tabs see the reset.
+  return cookiePut(opt.cookieSid, v, v ? Math.max(1, Math.ceil((sessionParts(v).last + timeoutS * 1000 - sessionAt) / 1000)) : timeoutS);
+}
 var C = { anonymous_id: 'Aid', session: 'Sid' };
+var next = 0;
 var store = {
   get: function (k) {
-    if (k.indexOf('seq.') == 0) { try { return ss.getItem('cs.' + k); } catch (e) { return null; } }
+    if (k == 'session' && cookies) return sessionGet();
     if (C[k] && cookies) return cookieGet(opt['cookie' + C[k]]);
     return lsGet(k);
   },
   put: function (k, v) {
-    if (k == 'session_timeout_s') timeoutS = +v || timeoutS;
-    if (k.indexOf('seq.') == 0) { try { ss.setItem('cs.' + k, v); return 1; } catch (e) { return 0; } }
-    // The session cookie rolls: it lives as long as the site's timeout.
-    if (C[k] && cookies) return cookiePut(opt['cookie' + C[k]], v, k == 'session' ? timeoutS : 34560000);
+    if (k == 'session_timeout_s' && (timeoutS = +v || timeoutS) && cookies) {
+      session = session || cookieGet(opt.cookieSid);  // its Max-Age follows the new timeout
+      cookieFlush();
+    }
+    if (k == 'session' && cookies) return sessionPut(v);
+    if (C[k] && cookies) return cookiePut(opt['cookie' + C[k]], v, 34560000);
     return lsPut(k, v);
   },
   // The queue is per tab, so two tabs never send the same stored batch.
   append: function (r) {
-    var n = +(lsGet('n.' + tab) || 0) + 1;
-    return lsPut('n.' + tab, n) && lsPut('q.' + tab + '.' + n, r) ? n : 0;
+    next = next || +(lsGet('n.' + tab) || 0);
+    return lsPut('n.' + tab, ++next) && lsPut('q.' + tab + '.' + next, r) ? next : 0;
   },
   remove: function (id) { lsDel('q.' + tab + '.' + id); },
   load: function () {
     var out = [], p = 'cs.q.' + tab + '.', i, k;
+    flushStore();
     try {
       for (i = 0; i < ls.length; i++) {
         k = ls.key(i);
@@ -94,9 +173,9 @@ function pump() {
 function hide() {
   if (!core) return;
   core.lifecycle(1);
-  if (busy) return;
-  var body = core.next();
+  var body = busy ? null : core.next();
   if (body != null) send(body, 1);
+  flushStore();
 }
 function show() {
   if (!core) return;
@@ -254,8 +333,10 @@ function claimTab() {
         }
         moved.sort(function (a, b) { return a[0] - b[0]; }).forEach(function (r) {
           var v = ls.getItem(r[1]);
-          if (v && store.append(v)) ls.removeItem(r[1]);
+          if (v && store.append(v)) r.push(1);
         });
+        flushStore();  // written under this tab before they leave the old one
+        moved.forEach(function (r) { if (r[2]) ls.removeItem(r[1]); });
       });
     });
   });

@@ -1,0 +1,24 @@
+// Builds the beacon's script: core.js and tracker.js inside one function (so
+// nothing leaks into the page's globals but window.clickstream), minified
+// with terser into clickstream.js; the same, unminified, as
+// clickstream.src.js for reading and debugging. Copies the snippet.
+//   node bundle.mjs <js dir> <dist dir> <node_modules dir>
+import { readFileSync, writeFileSync, copyFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { createRequire } from 'node:module';
+
+const [jsDir, dist, nodeModules] = process.argv.slice(2);
+const { minify } = createRequire(import.meta.url)(resolve(nodeModules, 'terser'));
+
+const parts = ['core.js', 'tracker.js'].map((f) => readFileSync(join(jsDir, f), 'utf8')
+  .replace(/^if \(typeof module == 'object'\) module.exports = csCore;\n?/m, ''));
+const source = `/* clickstream beacon */\n(function () {\n'use strict';\n${parts.join('\n')}})();\n`;
+const min = await minify(source, {
+  compress: { passes: 3, unsafe_arrows: false },
+  mangle: true,
+  format: { comments: false, preamble: '/* clickstream beacon */' },
+});
+if (!min.code) throw new Error('terser produced nothing');
+writeFileSync(join(dist, 'clickstream.src.js'), source);
+writeFileSync(join(dist, 'clickstream.js'), min.code + '\n');
+copyFileSync(join(jsDir, 'snippet.html'), join(dist, 'snippet.html'));
