@@ -22,10 +22,12 @@ function idle() {
   flushing = 1;
   w.requestIdleCallback ? w.requestIdleCallback(flushStore, { timeout: 1000 }) : setTimeout(flushStore, 250);
 }
-function flushStore() {
+// The session cookie has its own pace (below); page hide (hiding 1) writes
+// it too.
+function flushStore(hiding) {
   var k, v;
   flushing = 0;
-  if (session) cookieFlush();
+  if (hiding === 1 && session) cookieFlush();
   for (k in dirty) {
     v = dirty[k];
     try {
@@ -54,12 +56,23 @@ function rnd() {
 }
 
 // Cookies: the anonymous id and the session are the state every tab shares.
-var cookieRe = {};
+// document.cookie costs a round trip to the browser's cookie store: it is
+// read again only after a cookie changed (the Cookie Store API's change
+// event, in Chromium), elsewhere once per task (every event reads the
+// session). Another tab's write lands as if read a moment earlier; a cookie
+// that lapsed changes nothing, as the session rule goes by its last event.
+var cookieRe = {}, jar = null, watched = w.cookieStore && w.cookieStore.addEventListener;
+if (watched) w.cookieStore.addEventListener('change', function () { jar = null; });
 function cookieGet(n) {
-  var m = d.cookie.match(cookieRe[n] = cookieRe[n] || new RegExp('(?:^|; )' + n + '=([^;]*)'));
+  if (jar == null) {
+    jar = d.cookie;
+    if (!watched) Promise.resolve().then(function () { jar = null; });
+  }
+  var m = jar.match(cookieRe[n] = cookieRe[n] || new RegExp('(?:^|; )' + n + '=([^;]*)'));
   return m ? decodeURIComponent(m[1]) : null;
 }
 function cookiePut(n, v, maxAge) {
+  jar = null;
   d.cookie = n + '=' + encodeURIComponent(v) + '; Path=/; Max-Age=' + maxAge + '; SameSite=Lax' +
     (opt.cookieDomain ? '; Domain=' + opt.cookieDomain : '') +
     (loc.protocol == 'https:' ? '; Secure' : '');
@@ -175,7 +188,7 @@ function hide() {
   core.lifecycle(1);
   var body = busy ? null : core.next();
   if (body != null) send(body, 1);
-  flushStore();
+  flushStore(1);
 }
 function show() {
   if (!core) return;

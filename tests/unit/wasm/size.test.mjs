@@ -1,0 +1,37 @@
+// What a page downloads, gzipped (-9), against the beacon's budget: the
+// inline snippet with the script, and everything together. Sizes are fixed
+// for a given toolchain (Debian's Emscripten 3.1.6, terser from
+// package-lock.json), so a change that grows the beacon fails here.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+
+const root = process.env.CLICKSTREAM_ROOT ?? new URL('../../..', import.meta.url).pathname;
+const dist = process.env.CLICKSTREAM_WASM_DIST ?? join(process.env.CLICKSTREAM_BUILD_DIR ?? join(root, 'build'), 'wasm-beacon/dist');
+const gz = (f) => gzipSync(readFileSync(join(dist, f)), { level: 9 }).length;
+
+// The goal is 2 KiB for the snippet and script and 16 KiB for everything;
+// not reached yet, so the limits sit just above what the beacon weighs now
+// (docs/beacon.md: 4 813 and 22 764 bytes) and only ever go down.
+const limits = { snippetAndScript: 4900, total: 23000 };
+
+test('the snippet and the script stay within their gzipped budget', () => {
+  const size = gz('snippet.html') + gz('clickstream.js');
+  console.log(`snippet + clickstream.js: ${size} bytes gzipped (limit ${limits.snippetAndScript})`);
+  assert.ok(size <= limits.snippetAndScript, `${size} > ${limits.snippetAndScript}`);
+});
+
+test('everything a page downloads stays within the gzipped budget', () => {
+  const size = gz('snippet.html') + gz('clickstream.js') + gz('clickstream.wasm');
+  console.log(`snippet + clickstream.js + clickstream.wasm: ${size} bytes gzipped (limit ${limits.total})`);
+  assert.ok(size <= limits.total, `${size} > ${limits.total}`);
+});
+
+test('the shipped script is the minified bundle, not the source', () => {
+  const min = readFileSync(join(dist, 'clickstream.js'), 'utf8');
+  const src = readFileSync(join(dist, 'clickstream.src.js'), 'utf8');
+  assert.ok(min.length < src.length * 0.6, `${min.length} vs ${src.length}`);
+  assert.doesNotMatch(min, /\n\s*\/\//, 'no comment lines');
+});
