@@ -47,7 +47,7 @@ def machine():
         "kernel": platform.release(),
         "compiler": sh("c++ --version | head -1"),
         "librdkafka": sh("pkg-config --modversion rdkafka"),
-        "clickhouse": sh("clickhouse-server --version 2>/dev/null | head -1"),
+        "clickhouse": "ClickHouse " + sh("dpkg-query -W -f='${Version}' clickhouse-server"),
         "kafka": "3.9.1",
         "date": datetime.date.today().isoformat(),
     }
@@ -106,7 +106,8 @@ def render(doc):
             ratio = r.get("ratio")
             out.append(
                 f"| {r['measure']} | {fmt(r['median'])} {unit} | ±{fmt(r.get('spread'))} | "
-                f"{ref.get('kind', '')}: {ref.get('name', '')} | {fmt(ref.get('value'))} {unit if ref else ''} | "
+                f"{ref['kind'] + ': ' + ref['name'] if ref else '—'} | "
+                f"{fmt(ref.get('value')) + ' ' + unit if ref else '—'} | "
                 f"{'—' if ratio is None else f'{ratio:.2f}×'} | {r.get('better', '')} | `{r.get('command', '')}` | "
                 f"{r.get('date', '')} |")
         notes = [r for r in doc["results"] if r["area"] == area and r.get("notes")]
