@@ -3,6 +3,7 @@
 // topics, which the test reads back with read_committed and counts exactly.
 // Then kill -9 while a transaction is open (seen in the stage's metrics),
 // restart, and the clean topic holds every event exactly once.
+#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <spawn.h>
@@ -19,12 +20,9 @@
 #include <sstream>
 #include <thread>
 
-// create_topic and read_topic_until come from the collector's test support;
-// its collector process class is not used here.
-#define CLICKSTREAM_COLLECTOR_BIN "unused"
-#include "collector_support.h"
 #include "common/kafka/producer.h"
 #include "support/http_client.h"
+#include "support/kafka_admin.h"
 #include "support/stack.h"
 
 extern char** environ;  // NOLINT: POSIX

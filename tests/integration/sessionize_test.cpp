@@ -20,12 +20,9 @@
 #include <sstream>
 #include <thread>
 
-// create_topic comes from the collector's test support; its collector
-// process class is not used here, so it gets no real binary.
-#define CLICKSTREAM_COLLECTOR_BIN "unused"
-#include "collector_support.h"
 #include "common/kafka/producer.h"
 #include "support/http_client.h"
+#include "support/kafka_admin.h"
 #include "support/stack.h"
 
 extern char** environ;  // NOLINT: POSIX
