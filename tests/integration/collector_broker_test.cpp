@@ -12,6 +12,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <sstream>
 #include <thread>
 
@@ -100,6 +101,15 @@ public:
         std::lock_guard lock(mutex_);
         return problems_;
     }
+    // Batches with an attempt that got no answer (connection dropped, timed out).
+    std::set<std::string> lost() {
+        std::lock_guard lock(mutex_);
+        return lost_;
+    }
+    std::vector<std::string> lost_errors() {
+        std::lock_guard lock(mutex_);
+        return lost_errors_;
+    }
     std::map<long, int> statuses() {
         std::lock_guard lock(mutex_);
         return statuses_;
@@ -140,7 +150,10 @@ private:
                         const auto after = r.header("retry-after");
                         if (after.empty()) problems_.push_back("503 without Retry-After: " + r.body);
                         else backoff = std::chrono::seconds(std::stoi(after));
-                    } else if (r.status != 0) {
+                    } else if (r.status == 0) {
+                        lost_.insert(id);  // it may have landed: a retry may double it
+                        lost_errors_.push_back(id + ": " + r.error);
+                    } else {
                         problems_.push_back(std::to_string(r.status) + " " + r.body);
                         done = true;
                     }
@@ -164,6 +177,8 @@ private:
     std::map<long, int> statuses_;
     std::vector<std::string> accepted_;
     std::vector<std::string> problems_;
+    std::set<std::string> lost_;
+    std::vector<std::string> lost_errors_;
     std::vector<std::thread> threads_;
 };
 
@@ -213,8 +228,11 @@ protected:
     }
 
     // Each accepted batch exactly once, and nothing else but the last batch.
+    // A batch one of whose attempts got no answer may be there twice: the
+    // client could not know that the attempt had landed (at least once).
     static void expect_exactly_once(const std::vector<std::string>& accepted,
-                                    const t::consumed& got) {
+                                    const t::consumed& got,
+                                    const std::set<std::string>& lost = {}) {
         std::map<std::string, int> on_topic;
         for (const auto& m : got) ++on_topic[id_of(m.msg.value)];
         ASSERT_FALSE(got.empty());
@@ -224,6 +242,10 @@ protected:
         for (const auto& id : accepted) {
             const int n = on_topic[id];
             if (n == 0) ++missing;
+            if (lost.count(id) > 0) {
+                EXPECT_GE(n, 1) << id;
+                continue;
+            }
             if (n > 1) ++doubled;
             EXPECT_EQ(n, 1) << id;
         }
@@ -257,16 +279,16 @@ TEST_F(collector_broker_it, broker_killed_mid_run_spools_then_503s_and_delivers_
     load.stop();
     for (const auto& p : load.problems()) ADD_FAILURE() << p;
     const auto got = drain_and_read(c);
-    const auto accepted = load.accepted();
-    expect_exactly_once(accepted, got);
-    const auto statuses = load.statuses();
+    expect_exactly_once(load.accepted(), got, load.lost());
     std::ostringstream summary;
-    for (const auto& [status, n] : statuses) summary << status << ": " << n << "  ";
+    for (const auto& [status, n] : load.statuses()) summary << status << ": " << n << "  ";
+    for (const auto& e : load.lost_errors()) summary << "\n  no answer: " << e;
     std::cout << "answers " << summary.str() << "\n";
 }
 
 TEST_F(collector_broker_it, collector_killed_with_a_full_spool_replays_it_exactly_once_later) {
     std::vector<std::string> accepted;
+    std::set<std::string> lost;
     {
         t::collector_process first(config(1024 * 1024));
         sdk_like_load load("first", 3, first.url(""));
@@ -279,6 +301,7 @@ TEST_F(collector_broker_it, collector_killed_with_a_full_spool_replays_it_exactl
         load.stop();
         for (const auto& p : load.problems()) ADD_FAILURE() << p;
         accepted = load.accepted();
+        lost = load.lost();
     }
     ASSERT_TRUE(kafka_->start());
     t::collector_process second(config(1024 * 1024));
@@ -289,9 +312,10 @@ TEST_F(collector_broker_it, collector_killed_with_a_full_spool_replays_it_exactl
         load.stop();
         for (const auto& p : load.problems()) ADD_FAILURE() << p;
         for (auto& id : load.accepted()) accepted.push_back(id);
+        for (auto& id : load.lost()) lost.insert(id);
     }
     const auto got = drain_and_read(second);
-    expect_exactly_once(accepted, got);
+    expect_exactly_once(accepted, got, lost);
 }
 
 }  // namespace
