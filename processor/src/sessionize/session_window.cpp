@@ -24,6 +24,7 @@ std::string_view to_string(close_reason r) noexcept {
 namespace {
 
 constexpr std::int64_t no_time = std::numeric_limits<std::int64_t>::min();
+constexpr std::uint32_t no_slot = std::numeric_limits<std::uint32_t>::max();
 
 // The attributes a row takes from its earliest event, packed in one string
 // (an open session should cost well under 1 KiB).
@@ -115,6 +116,8 @@ struct session_window::window {
     std::int64_t max_offset = 0;
     std::int64_t close_at = 0;       // last_ms + gap_ms: in partition_state::closing
     std::int64_t idle_at = no_time;  // in partition_state::idle while a row is due
+    std::uint32_t close_slot = no_slot;  // where it is in those heaps
+    std::uint32_t idle_slot = no_slot;
     std::uint32_t events = 0, page_views = 0, clicks = 0, scrolls = 0, hovers = 0;
     std::uint32_t interactions = 0, max_scroll = 0, conversions = 0, sdk_timeout_s = 0;
     bool mismatch_counted = false;
@@ -133,16 +136,83 @@ struct session_window::window {
     std::vector<tab_seqs> tabs;
 };
 
+namespace {
+
+// A binary min-heap of windows on one of their times, each window knowing
+// its slot: update and erase in O(log n) with no allocation per event (a
+// std::set costs a node per entry, allocated and freed on every event).
+// Windows of equal time come out in no particular order.
+template <std::int64_t session_window::window::*Time, std::uint32_t session_window::window::*Slot>
+class window_heap {
+public:
+    using window = session_window::window;
+    bool empty() const noexcept { return v_.empty(); }
+    window* top() const noexcept { return v_.front(); }
+    // Inserts `w`, or moves it after its time changed.
+    void set(window* w) {
+        if (w->*Slot == no_slot) {
+            w->*Slot = static_cast<std::uint32_t>(v_.size());
+            v_.push_back(w);
+        }
+        fix(w->*Slot);
+    }
+    void erase(window* w) noexcept {
+        const std::uint32_t i = w->*Slot;
+        if (i == no_slot) return;
+        w->*Slot = no_slot;
+        window* last = v_.back();
+        v_.pop_back();
+        if (last == w) return;
+        v_[i] = last;
+        last->*Slot = i;
+        fix(i);
+    }
+
+private:
+    bool less(std::uint32_t a, std::uint32_t b) const noexcept { return v_[a]->*Time < v_[b]->*Time; }
+    void place(std::uint32_t i, window* w) noexcept {
+        v_[i] = w;
+        w->*Slot = i;
+    }
+    void fix(std::uint32_t i) noexcept {
+        window* w = v_[i];
+        while (i > 0) {  // up
+            const std::uint32_t parent = (i - 1) / 2;
+            if (!(w->*Time < v_[parent]->*Time)) break;
+            place(i, v_[parent]);
+            i = parent;
+        }
+        const auto n = static_cast<std::uint32_t>(v_.size());
+        while (true) {  // down
+            std::uint32_t child = 2 * i + 1;
+            if (child >= n) break;
+            if (child + 1 < n && less(child + 1, child)) ++child;
+            if (!(v_[child]->*Time < w->*Time)) break;
+            place(i, v_[child]);
+            i = child;
+        }
+        place(i, w);
+    }
+
+    std::vector<window*> v_;
+};
+
+using closing_heap = window_heap<&session_window::window::close_at, &session_window::window::close_slot>;
+using idle_heap = window_heap<&session_window::window::idle_at, &session_window::window::idle_slot>;
+
+}  // namespace
+
 struct session_window::partition_state {
     std::unordered_map<std::string, std::vector<std::unique_ptr<window>>> keys;
     std::array<std::int64_t, 2> max_time{no_time, no_time};  // [live, historical]
-    std::array<std::set<std::pair<std::int64_t, window*>>, 2> closing;
-    std::set<std::pair<std::int64_t, window*>> idle;
+    std::array<closing_heap, 2> closing;  // by close_at: [live, historical]
+    idle_heap idle;                        // by idle_at, windows with a row due
     // Closed chains' (first offset, last offset), until a commit passes them.
     std::vector<std::pair<std::int64_t, std::int64_t>> closed_ranges;
     std::size_t open = 0;
     std::int32_t id = -1;
     std::string key_buffer;
+    std::vector<window*> reach;  // add()'s scratch
 };
 
 session_window::session_window(window_options options) : options_(std::move(options)) {}
@@ -289,8 +359,8 @@ void absorb(session_window::window& w, const session_event& e, std::size_t max_p
 void session_window::close(partition_state& ps, window* w, close_reason why,
                            std::vector<session_row>& out) {
     out.push_back(make_row(*w, ps.id, why, why != close_reason::idle));
-    ps.closing[w->historical ? 1 : 0].erase({w->close_at, w});
-    if (w->idle_at != no_time) ps.idle.erase({w->idle_at, w});
+    ps.closing[w->historical ? 1 : 0].erase(w);
+    ps.idle.erase(w);
     ps.closed_ranges.emplace_back(w->chain_first_offset, w->max_offset);
     const std::string key = *w->key;
     auto it = ps.keys.find(key);
@@ -306,8 +376,8 @@ void session_window::advance(partition_state& ps, bool historical, std::vector<s
     if (max_time == no_time) return;
     const std::int64_t wm = max_time - options_.allowed_lateness_ms;
     auto& closing = ps.closing[historical ? 1 : 0];
-    while (!closing.empty() && closing.begin()->first <= wm) {
-        close(ps, closing.begin()->second, close_reason::gap, out);
+    while (!closing.empty() && closing.top()->close_at <= wm) {
+        close(ps, closing.top(), close_reason::gap, out);
     }
 }
 
@@ -343,7 +413,8 @@ add_outcome session_window::add(const session_event& e, std::int32_t p, std::int
     const std::int64_t wm = max_time - options_.allowed_lateness_ms;
 
     // The open windows of this key that the event reaches.
-    std::vector<window*> reach;
+    std::vector<window*>& reach = ps.reach;
+    reach.clear();
     if (found != ps.keys.end()) {
         for (const auto& w : found->second) {
             if (t - w->last_ms < gap && w->first_ms - t < gap) reach.push_back(w.get());
@@ -423,8 +494,8 @@ add_outcome session_window::add(const session_event& e, std::int32_t p, std::int
                     if (at == it->seen.end() || *at != s) it->seen.insert(at, s);
                 }
             }
-            ps.closing[x->historical ? 1 : 0].erase({x->close_at, x});
-            if (x->idle_at != no_time) ps.idle.erase({x->idle_at, x});
+            ps.closing[x->historical ? 1 : 0].erase(x);
+            ps.idle.erase(x);
             auto& list = found->second;
             list.erase(
                 std::find_if(list.begin(), list.end(),
@@ -489,16 +560,13 @@ add_outcome session_window::add(const session_event& e, std::int32_t p, std::int
         ++ps.open;
     }
     // Take the event.
-    auto& closing = ps.closing[w->historical ? 1 : 0];
-    if (w->close_at != no_time) closing.erase({w->close_at, w});
-    if (w->idle_at != no_time) ps.idle.erase({w->idle_at, w});
     absorb(*w, e, options_.max_pages);
     w->ids.insert(std::lower_bound(w->ids.begin(), w->ids.end(), id), id);
     w->max_offset = std::max(w->max_offset, offset);
     w->close_at = w->last_ms + w->gap_ms;
-    closing.insert({w->close_at, w});
+    ps.closing[w->historical ? 1 : 0].set(w);
     w->idle_at = wall_ms + options_.idle_timeout_ms;
-    ps.idle.insert({w->idle_at, w});
+    ps.idle.set(w);
     if (!w->mismatch_counted && e.session_timeout_s != 0 &&
         static_cast<std::int64_t>(e.session_timeout_s) * 1000 != w->gap_ms) {
         w->mismatch_counted = true;
@@ -513,9 +581,9 @@ add_outcome session_window::add(const session_event& e, std::int32_t p, std::int
 
 void session_window::tick(std::int64_t wall_ms, std::vector<session_row>& out) {
     for (auto& [p, ps] : partitions_) {
-        while (!ps->idle.empty() && ps->idle.begin()->first <= wall_ms) {
-            window* w = ps->idle.begin()->second;
-            ps->idle.erase(ps->idle.begin());
+        while (!ps->idle.empty() && ps->idle.top()->idle_at <= wall_ms) {
+            window* w = ps->idle.top();
+            ps->idle.erase(w);
             w->idle_at = no_time;
             w->row_out = true;
             out.push_back(make_row(*w, p, close_reason::idle, false));
@@ -532,18 +600,19 @@ std::int64_t session_window::lowest_needed(std::int32_t p, std::int64_t position
         for (const auto& w : list) low = std::min(low, w->chain_first_offset);
     }
     // A closed chain that straddles `low` would be rebuilt from its tail: go
-    // back to its start.
-    std::sort(ps.closed_ranges.begin(), ps.closed_ranges.end(),
-              [](const auto& a, const auto& b) { return a.first > b.first; });
-    bool moved = true;
-    while (moved) {
-        moved = false;
+    // back to its start. Passes until nothing moves (no sort: thousands of
+    // ranges are held while a long session keeps `low` back, and one or two
+    // passes settle it; each pass that moves lowers `low` to a range's start,
+    // so there are at most as many passes as ranges).
+    for (std::size_t pass = 0; pass <= ps.closed_ranges.size(); ++pass) {
+        bool moved = false;
         for (const auto& [first, last] : ps.closed_ranges) {
             if (first < low && last >= low) {
                 low = first;
                 moved = true;
             }
         }
+        if (!moved) break;
     }
     std::erase_if(ps.closed_ranges, [&](const auto& r) { return r.second < low; });
     return low;
