@@ -1,6 +1,9 @@
 #include "processor/enrich/cli.h"
 
+#include <algorithm>
+#include <charconv>
 #include <istream>
+#include <map>
 #include <memory>
 #include <optional>
 #include <ostream>
@@ -9,7 +12,9 @@
 
 #include "processor/enrich/bot_filter.h"
 #include "processor/enrich/campaign.h"
+#include "processor/enrich/batch.h"
 #include "processor/enrich/channel.h"
+#include "processor/enrich/clean_event.h"
 #include "processor/enrich/data_paths.h"
 #include "processor/enrich/geoip.h"
 #include "processor/enrich/ip_address.h"
@@ -22,7 +27,7 @@ namespace clickstream::enrich {
 namespace {
 
 constexpr std::string_view usage =
-    R"(Usage: clickstream-enrich --mode ua|url|referrer|ip [options] < lines
+    R"(Usage: clickstream-enrich --mode ua|url|referrer|ip|batch [options] < lines
 
 Reads one user agent, URL, referrer or IP address a line on stdin and writes
 one JSON object a line on stdout with every field enrich derives from it.
@@ -34,6 +39,11 @@ one JSON object a line on stdout with every field enrich derives from it.
                    (utm_*, click ids) and the channel it implies on its own
   --mode referrer  referrer medium, source, search term, and the channel
   --mode ip        anonymised address and country (GeoIP)
+  --mode batch     a whole batch v1 body a line: one clean event a line for
+                   each of its events (bots too: "is_bot" says so), or for a
+                   body the stage would dead-letter one object with "line",
+                   "dlq_reason", "dlq_path" and "dlq_detail". What the
+                   collector would add comes from the options below.
 
 Options:
   --root DIR                 project root for the default data paths
@@ -48,6 +58,11 @@ Options:
                              internal); repeat for several
   --bot-ip-ranges FILE       CIDR ranges, one a line ("CIDR [label]")
   --cache N                  user agent cache entries (0: no cache; 10000)
+  --user-agent UA            batch: the request's User-Agent ("")
+  --client-ip IP             batch: the client address ("")
+  --request-id ID            batch: the collector's request id ("")
+  --received-at MS           batch: receive time, ms since the epoch
+                             (default: each batch's own sent_at, no skew)
   --help                     this text
 )";
 
@@ -57,6 +72,8 @@ struct cli_options {
     std::vector<std::string> site_domains;
     std::filesystem::path bot_ip_ranges;
     std::size_t cache = 10000;
+    std::string user_agent, client_ip, request_id;  // batch: what the collector saw
+    std::int64_t received_at = 0;       // batch: 0 = the batch's sent_at
     bool help = false;
 };
 
@@ -92,19 +109,31 @@ std::string parse_args(const std::vector<std::string>& args, cli_options& o,
             o.site_domains.push_back(v);
         else if (a == "--bot-ip-ranges")
             o.bot_ip_ranges = v;
-        else if (a == "--cache") {
-            try {
-                o.cache = std::stoul(v);
-            } catch (const std::exception&) {
-                return "--cache takes a number, not " + v;
+        else if (a == "--user-agent")
+            o.user_agent = v;
+        else if (a == "--client-ip")
+            o.client_ip = v;
+        else if (a == "--request-id")
+            o.request_id = v;
+        else if (a == "--cache" || a == "--received-at") {
+            std::int64_t n = 0;
+            const auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
+            if (ec != std::errc{} || end != v.data() + v.size() || n < 0) {
+                return a + " takes a number, not " + v;
+            }
+            if (a == "--cache") {
+                o.cache = static_cast<std::size_t>(n);
+            } else {
+                o.received_at = n;
             }
         } else {
             return "unknown option: " + a;
         }
     }
     if (o.help) return {};
-    if (o.mode != "ua" && o.mode != "url" && o.mode != "referrer" && o.mode != "ip") {
-        return "--mode must be ua, url, referrer or ip";
+    if (o.mode != "ua" && o.mode != "url" && o.mode != "referrer" && o.mode != "ip" &&
+        o.mode != "batch") {
+        return "--mode must be ua, url, referrer, ip or batch";
     }
     o.paths = default_data_paths(root);
     if (uap) o.paths.uap_regexes = *uap;
@@ -185,6 +214,56 @@ void run_ip(const cli_options& o, std::istream& in, std::ostream& out) {
     });
 }
 
+// Whole batch v1 bodies through the stage's own parser and enricher (no
+// Kafka, no dedup: every event of every line is printed).
+void run_batch(const cli_options& o, std::istream& in, std::ostream& out) {
+    const ua_parser parser({o.paths.uap_regexes});
+    const auto referrers = referrer_parser::load(o.paths.referrers);
+    bot_filter_options bot_options;
+    bot_options.crawler_user_agents = o.paths.crawler_user_agents;
+    if (!o.bot_ip_ranges.empty()) bot_options.ip_ranges = read_ip_range_file(o.bot_ip_ranges);
+    const bot_filter bots(bot_options);
+    const auto countries = open_country_lookup(o.paths.geoip_v4, o.paths.geoip_v6);
+    const enrich_data data{parser, referrers, bots, *countries};
+    // One enricher per site: --site-domain names the domains of whichever
+    // site the batches are for.
+    std::map<std::string, std::unique_ptr<event_enricher>, std::less<>> enrichers;
+    std::size_t number = 0;
+    for_each_line(in, [&](const std::string& line) {
+        ++number;
+        if (line.empty()) return;
+        auto parsed = parse_batch(line);
+        if (!parsed) {
+            const nlohmann::json j = {{"line", number},
+                                      {"dlq_reason", to_string(parsed.error().reason)},
+                                      {"dlq_path", parsed.error().path},
+                                      {"dlq_detail", parsed.error().detail}};
+            out << dump_line(j) << '\n';
+            return;
+        }
+        raw_metadata meta;
+        meta.receive_ms = o.received_at > 0 ? o.received_at : parsed->sent_at;
+        meta.client_ip = o.client_ip;
+        meta.user_agent = o.user_agent;
+        meta.request_id = o.request_id;
+        meta.content_type = "application/json";
+        meta.content_encoding = "identity";
+        meta.site = parsed->site;
+        meta.source = "batch";
+        auto& enricher = enrichers[parsed->site];
+        if (!enricher) {
+            enricher_options options;
+            options.ua_cache_entries = std::max<std::size_t>(o.cache, 1);
+            if (!o.site_domains.empty()) options.site_domains[parsed->site] = o.site_domains;
+            enricher = std::make_unique<event_enricher>(data, options);
+        }
+        enricher->begin_batch(*parsed, meta);
+        for (std::size_t i = 0; i < parsed->events.size(); ++i) {
+            out << dump_line(enricher->enrich(i).clean) << '\n';
+        }
+    });
+}
+
 }  // namespace
 
 int run_cli(const std::vector<std::string>& args, std::istream& in, std::ostream& out,
@@ -205,6 +284,8 @@ int run_cli(const std::vector<std::string>& args, std::istream& in, std::ostream
             run_url(o, in, out);
         else if (o.mode == "referrer")
             run_referrer(o, in, out);
+        else if (o.mode == "batch")
+            run_batch(o, in, out);
         else
             run_ip(o, in, out);
     } catch (const std::exception& e) {

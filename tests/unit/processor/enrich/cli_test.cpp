@@ -81,6 +81,55 @@ TEST(enrich_cli, ip_addresses) {
     EXPECT_EQ(r.lines[2]["error"], "bad_ip");
 }
 
+// Whole batches: the clean events are exactly the contract's goldens when
+// the options say what the golden's headers say (and no GeoIP database).
+TEST(enrich_cli, batches_give_the_golden_clean_events) {
+    const auto dir = test::contracts_dir();
+    const auto cases = nlohmann::json::parse(test::read_file(dir / "clean-event/cases.json"));
+    const auto& c = cases["cases"][0];
+    ASSERT_EQ(c["file"], "web_session.json");
+    const auto& h = c["headers"];
+    const auto body =
+        nlohmann::json::parse(test::read_file(dir / "batch-v1" / c["batch"].get<std::string>()));
+    const auto r = run({"--mode", "batch", "--user-agent", h["user_agent"], "--client-ip",
+                        h["client_ip"], "--received-at", h["received_at"], "--request-id",
+                        h["request_id"], "--site-domain", "shop.example", "--geoip",
+                        "/nonexistent/GeoIP.dat", "--geoip-v6", "/nonexistent/GeoIPv6.dat"},
+                       body.dump() + "\n");
+    ASSERT_EQ(r.status, 0) << r.err;
+    const auto expected =
+        nlohmann::json::parse(test::read_file(dir / "clean-event" / c["file"].get<std::string>()));
+    ASSERT_EQ(r.lines.size(), expected.size());
+    for (std::size_t i = 0; i < expected.size(); ++i) EXPECT_EQ(r.lines[i], expected[i]) << i;
+}
+
+TEST(enrich_cli, batches_bots_and_dead_letters) {
+    const auto dir = test::contracts_dir();
+    const auto body = nlohmann::json::parse(test::read_file(dir / "batch-v1/valid/web_session.json"));
+    auto no_site = body;
+    no_site.erase("site");
+    const auto r = run({"--mode", "batch", "--user-agent",
+                        "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)"},
+                       "{\"v\":1,\"site\"\n\n" + body.dump() + "\r\n" + no_site.dump() + "\n");
+    ASSERT_EQ(r.status, 0) << r.err;
+    ASSERT_EQ(r.lines.size(), 1 + body["events"].size() + 1);
+    EXPECT_EQ(r.lines[0]["line"], 1);
+    EXPECT_EQ(r.lines[0]["dlq_reason"], "not_json");
+    for (std::size_t i = 0; i < body["events"].size(); ++i) {
+        const auto& e = r.lines[1 + i];
+        EXPECT_EQ(e["event_id"], body["events"][i]["id"]);
+        EXPECT_EQ(e["is_bot"], true);
+        EXPECT_EQ(e["bot_rule"], "crawler");
+        // No --received-at: the batch's sent_at, so no skew.
+        EXPECT_EQ(e["receive_time_ms"], body["sent_at"]);
+    }
+    const auto& last = r.lines.back();
+    EXPECT_EQ(last["line"], 4);
+    EXPECT_EQ(last["dlq_reason"], "missing_field");
+    EXPECT_EQ(last["dlq_path"], "/site");
+    EXPECT_EQ(run({"--mode", "batch", "--received-at", "soon"}, "").status, 2);
+}
+
 TEST(enrich_cli, help_bad_arguments_and_missing_data) {
     const auto help = run({"--help"}, "");
     EXPECT_EQ(help.status, 0);
