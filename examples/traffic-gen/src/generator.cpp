@@ -10,6 +10,7 @@
 #include <limits>
 #include <map>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <queue>
 #include <thread>
 #include <vector>
@@ -331,11 +332,10 @@ private:
         result<void, errc> tracked;
         if (a.clk) a.clk->set(p.t);
         if (p.ev.type == event_type::identify) {
-            tracked = a.t->identify(visitors_.at(index).user_id);
-            // identify takes its time from the clock when the sender applies
-            // it: hold the simulated clock until then.
-            if (tracked && a.clk)
-                (void)a.t->flush(std::chrono::milliseconds(o_.delivery_timeout_ms));
+            // A sign-in carries its true time like every other event.
+            std::optional<std::int64_t> at;
+            if (o_.mode == run_mode::historical) at = p.t;
+            tracked = a.t->identify(visitors_.at(index).user_id, at);
         } else {
             event e = p.ev;
             e.ts = p.t;

@@ -13,6 +13,7 @@
 #include <chrono>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "clickstream/environment.h"
@@ -66,7 +67,10 @@ public:
     // then queues it; shutting_down once shutdown() began. When the hand-over
     // queue is full the oldest waiting event is dropped and counted.
     result<void, errc> track(event e) noexcept;
-    result<void, errc> identify(std::string user_id) noexcept;
+    // Sets the user id and tracks an identify event; `at` as for an event's
+    // true time (imports, server-side sign-ins).
+    result<void, errc> identify(std::string user_id,
+                                std::optional<std::int64_t> at = std::nullopt) noexcept;
     void reset() noexcept;
     void set_consent(consent c) noexcept;
     void on_lifecycle(lifecycle moment) noexcept;

@@ -103,8 +103,10 @@ public:
     // (stored first). Errors are values: invalid events are refused whole.
     result<void, errc> track(event e) noexcept;
     // Sets the user id (context.user_id of later batches) and tracks an
-    // identify event.
-    result<void, errc> identify(std::string user_id) noexcept;
+    // identify event. `at` is the sign-in's real time (sent as true_ts, as
+    // for track), `ts` its device time; unset: the tracker's clock.
+    result<void, errc> identify(std::string user_id, std::optional<std::int64_t> at = std::nullopt,
+                                std::optional<std::int64_t> ts = std::nullopt) noexcept;
     // Log-out: a new anonymous id, no user id, a new session at the next event.
     void reset() noexcept;
 

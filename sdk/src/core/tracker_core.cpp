@@ -186,7 +186,8 @@ void tracker_core::enqueue(queued_event q) noexcept {
     }
 }
 
-result<void, errc> tracker_core::identify(std::string user_id) noexcept {
+result<void, errc> tracker_core::identify(std::string user_id, std::optional<std::int64_t> at,
+                                          std::optional<std::int64_t> ts) noexcept {
     if (user_id.empty()) return failure{errc::invalid_argument};
     if (user_id.size() > v1::max_user_id) return failure{errc::too_large};
     user_id_ = std::move(user_id);
@@ -196,6 +197,8 @@ result<void, errc> tracker_core::identify(std::string user_id) noexcept {
     adopt_identity();
     event e;
     e.type = event_type::identify;
+    e.at = at;
+    e.ts = ts;
     return track(std::move(e));
 }
 

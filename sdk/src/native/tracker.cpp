@@ -100,6 +100,8 @@ public:
         return {};
     }
 
+    std::int64_t now_ms() noexcept { return clock_->now_ms(); }
+
     result<void, errc> track(event e) noexcept {
         if (auto ok = validate(e); !ok) return ok;
         if (!e.ts) e.ts = clock_->now_ms();  // the device time is when the app called
@@ -164,7 +166,7 @@ private:
                 (void)core_.track(std::move(c.e));
                 break;
             case command::kind::identify:
-                (void)core_.identify(std::move(c.user_id));
+                (void)core_.identify(std::move(c.user_id), c.e.at, c.e.ts);
                 break;
             case command::kind::reset:
                 core_.reset();
@@ -324,12 +326,15 @@ result<void, errc> tracker::track(event e) noexcept {
     return impl_->track(std::move(e));
 }
 
-result<void, errc> tracker::identify(std::string user_id) noexcept {
+result<void, errc> tracker::identify(std::string user_id, std::optional<std::int64_t> at) noexcept {
     if (user_id.empty()) return failure{errc::invalid_argument};
     if (user_id.size() > wire::batch_v1::max_user_id) return failure{errc::too_large};
+    if (at && *at < 0) return failure{errc::invalid_argument};
     command c;
     c.what = command::kind::identify;
     c.user_id = std::move(user_id);
+    c.e.at = at;
+    c.e.ts = impl_->now_ms();  // the device time is when the app called, as for track
     return impl_->submit(std::move(c));
 }
 

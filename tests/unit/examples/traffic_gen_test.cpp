@@ -108,15 +108,9 @@ TEST(traffic_gen, the_ground_truth_lists_exactly_what_the_sdk_sent) {
         EXPECT_EQ(it->second["session_id"], e["session_id"]);
         EXPECT_EQ(it->second["type"], e["type"]);
         EXPECT_EQ(it->second["ts"], e["ts"]);
-        // Historical mode: every event carries its true time, except
-        // identify: tracker::identify() takes no time of its own, so it is
-        // stamped with the (simulated) device clock only.
-        if (e["type"] == "identify") {
-            EXPECT_FALSE(it->second.contains("true_ts"));
-            EXPECT_EQ(it->second["ts"], e["true_ts"]);
-        } else {
-            EXPECT_EQ(it->second["true_ts"], e["true_ts"]) << e.dump();
-        }
+        // Historical mode: every event carries its true time, sign-ins
+        // (identify) included.
+        EXPECT_EQ(it->second["true_ts"], e["true_ts"]) << e.dump();
     }
     EXPECT_EQ(listed.size(), sent.size());
     const auto totals = lines_of_kind(out.truth, "totals");
