@@ -1,5 +1,6 @@
-// What both Kafka wrappers need from librdkafka: its error codes as ours, and
-// a config from settings. Private to common/src/kafka/.
+// What the Kafka wrappers share: librdkafka's error codes as ours, a config
+// from settings, a message as ours, and a subscribed consumer handle.
+// Private to common/src/kafka/.
 #pragma once
 
 #include <librdkafka/rdkafka.h>
@@ -9,6 +10,7 @@
 
 #include "clickstream/result.h"
 #include "common/errc.h"
+#include "common/kafka/consumer.h"
 #include "common/log.h"
 
 namespace clickstream::common::kafka {
@@ -52,6 +54,84 @@ inline result<rd_kafka_conf_t*> make_conf(const std::map<std::string, std::strin
         }
     }
     return conf;
+}
+
+// A librdkafka message as ours: topic, key, value, headers, partition,
+// offset and timestamp, copied out of librdkafka's buffers.
+inline consumed_message convert(const rd_kafka_message_t* m) {
+    consumed_message out;
+    out.msg.topic = rd_kafka_topic_name(m->rkt);
+    if (m->key != nullptr) out.msg.key.emplace(static_cast<const char*>(m->key), m->key_len);
+    if (m->payload != nullptr) out.msg.value.assign(static_cast<const char*>(m->payload), m->len);
+    rd_kafka_headers_t* headers = nullptr;
+    if (rd_kafka_message_headers(m, &headers) == RD_KAFKA_RESP_ERR_NO_ERROR) {
+        const char* name = nullptr;
+        const void* value = nullptr;
+        size_t size = 0;
+        for (size_t i = 0; rd_kafka_header_get_all(headers, i, &name, &value, &size) ==
+                           RD_KAFKA_RESP_ERR_NO_ERROR;
+             ++i) {
+            out.msg.headers.push_back(
+                {name, value != nullptr ? std::string(static_cast<const char*>(value), size) : ""});
+        }
+    }
+    out.partition = m->partition;
+    out.offset = m->offset;
+    rd_kafka_timestamp_type_t type = RD_KAFKA_TIMESTAMP_NOT_AVAILABLE;
+    out.timestamp_ms = rd_kafka_message_timestamp(m, &type);
+    return out;
+}
+
+// A consumer handle subscribed to options.topics with read_committed, manual
+// commits and an eager assignor (range or roundrobin only: the cooperative
+// one has rebalance bugs in librdkafka 2.0). `on_rebalance` gets `opaque`.
+// Errors are logged and returned as ours.
+inline result<rd_kafka_t*> subscribed_consumer(
+    const consumer_options& options,
+    void (*on_rebalance)(rd_kafka_t*, rd_kafka_resp_err_t, rd_kafka_topic_partition_list_t*, void*),
+    void* opaque, logger& log) noexcept {
+    if (options.assignor != "range" && options.assignor != "roundrobin") {
+        log.error("kafka_setting_refused",
+                  {{"setting", "assignor"}, {"reason", "only range or roundrobin"}});
+        return failure{make_error_code(errc::kafka_config)};
+    }
+    std::map<std::string, std::string> settings = {
+        {"bootstrap.servers", options.brokers},
+        {"group.id", options.group_id},
+        {"partition.assignment.strategy", options.assignor},
+        {"auto.offset.reset", options.offset_reset},
+        {"isolation.level", "read_committed"},
+        {"enable.auto.commit", "false"},
+        {"enable.auto.offset.store", "false"},
+        {"enable.partition.eof", "false"},
+    };
+    for (const auto& [name, value] : options.settings) settings[name] = value;
+    auto made = make_conf(settings, log);
+    if (!made) return failure{made.error()};
+    rd_kafka_conf_t* conf = *made;
+    char errstr[512];
+    rd_kafka_conf_set_rebalance_cb(conf, on_rebalance);
+    rd_kafka_conf_set_opaque(conf, opaque);
+    rd_kafka_t* rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, errstr, sizeof errstr);
+    if (rk == nullptr) {
+        rd_kafka_conf_destroy(conf);
+        log.error("kafka_consumer_create_failed", {{"reason", errstr}});
+        return failure{make_error_code(errc::kafka_create)};
+    }
+    rd_kafka_poll_set_consumer(rk);
+    rd_kafka_topic_partition_list_t* topics =
+        rd_kafka_topic_partition_list_new(static_cast<int>(options.topics.size()));
+    for (const auto& t : options.topics) {
+        rd_kafka_topic_partition_list_add(topics, t.c_str(), RD_KAFKA_PARTITION_UA);
+    }
+    const rd_kafka_resp_err_t err = rd_kafka_subscribe(rk, topics);
+    rd_kafka_topic_partition_list_destroy(topics);
+    if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+        log.error("kafka_subscribe_failed", {{"error", rd_kafka_err2str(err)}});
+        rd_kafka_destroy(rk);
+        return failure{make_error_code(errc::kafka_consume)};
+    }
+    return rk;
 }
 
 }  // namespace clickstream::common::kafka

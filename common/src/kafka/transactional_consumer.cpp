@@ -24,77 +24,14 @@ void rebalance_callback(rd_kafka_t* rk, rd_kafka_resp_err_t err,
     rd_kafka_assign(rk, nullptr);
 }
 
-// As in consumer.cpp: a librdkafka message as ours.
-consumed_message convert(const rd_kafka_message_t* m) {
-    consumed_message out;
-    out.msg.topic = rd_kafka_topic_name(m->rkt);
-    if (m->key != nullptr) out.msg.key.emplace(static_cast<const char*>(m->key), m->key_len);
-    if (m->payload != nullptr) out.msg.value.assign(static_cast<const char*>(m->payload), m->len);
-    rd_kafka_headers_t* headers = nullptr;
-    if (rd_kafka_message_headers(m, &headers) == RD_KAFKA_RESP_ERR_NO_ERROR) {
-        const char* name = nullptr;
-        const void* value = nullptr;
-        size_t size = 0;
-        for (size_t i = 0; rd_kafka_header_get_all(headers, i, &name, &value, &size) ==
-                           RD_KAFKA_RESP_ERR_NO_ERROR;
-             ++i) {
-            out.msg.headers.push_back(
-                {name, value != nullptr ? std::string(static_cast<const char*>(value), size) : ""});
-        }
-    }
-    out.partition = m->partition;
-    out.offset = m->offset;
-    rd_kafka_timestamp_type_t type = RD_KAFKA_TIMESTAMP_NOT_AVAILABLE;
-    out.timestamp_ms = rd_kafka_message_timestamp(m, &type);
-    return out;
-}
-
 }  // namespace
 
 result<std::unique_ptr<transactional_consumer>> transactional_consumer::create(
     consumer_options options, logger& log) {
-    if (options.assignor != "range" && options.assignor != "roundrobin") {
-        log.error("kafka_setting_refused",
-                  {{"setting", "assignor"}, {"reason", "only range or roundrobin"}});
-        return failure{make_error_code(errc::kafka_config)};
-    }
     auto s = std::make_unique<state>(std::move(options), log);
-    std::map<std::string, std::string> settings = {
-        {"bootstrap.servers", s->options.brokers},
-        {"group.id", s->options.group_id},
-        {"partition.assignment.strategy", s->options.assignor},
-        {"auto.offset.reset", s->options.offset_reset},
-        {"isolation.level", "read_committed"},
-        {"enable.auto.commit", "false"},
-        {"enable.auto.offset.store", "false"},
-        {"enable.partition.eof", "false"},
-    };
-    for (const auto& [name, value] : s->options.settings) settings[name] = value;
-    auto made = make_conf(settings, log);
-    if (!made) return failure{made.error()};
-    rd_kafka_conf_t* conf = *made;
-    char errstr[512];
-    rd_kafka_conf_set_rebalance_cb(conf, rebalance_callback);
-    rd_kafka_conf_set_opaque(conf, s.get());
-    s->rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, errstr, sizeof errstr);
-    if (s->rk == nullptr) {
-        rd_kafka_conf_destroy(conf);
-        log.error("kafka_consumer_create_failed", {{"reason", errstr}});
-        return failure{make_error_code(errc::kafka_create)};
-    }
-    rd_kafka_poll_set_consumer(s->rk);
-    rd_kafka_topic_partition_list_t* topics =
-        rd_kafka_topic_partition_list_new(static_cast<int>(s->options.topics.size()));
-    for (const auto& t : s->options.topics) {
-        rd_kafka_topic_partition_list_add(topics, t.c_str(), RD_KAFKA_PARTITION_UA);
-    }
-    const rd_kafka_resp_err_t err = rd_kafka_subscribe(s->rk, topics);
-    rd_kafka_topic_partition_list_destroy(topics);
-    if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
-        log.error("kafka_subscribe_failed", {{"error", rd_kafka_err2str(err)}});
-        rd_kafka_destroy(s->rk);
-        return failure{make_error_code(errc::kafka_consume)};
-    }
+    auto rk = subscribed_consumer(s->options, rebalance_callback, s.get(), s->log);
+    if (!rk) return failure{rk.error()};
+    s->rk = *rk;
     return std::unique_ptr<transactional_consumer>(new transactional_consumer(std::move(s)));
 }
 
