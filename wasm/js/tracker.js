@@ -307,12 +307,46 @@ var api = {
   ready: function (f) { core ? f() : readyFns.push(f); }
 };
 
-// Page views still arrive through the pixel where WebAssembly cannot run.
+// Page views still arrive through the pixel where WebAssembly cannot run:
+// one page_view in the query parameters of docs/contracts/pixel-v1. The
+// ids, the session and seq follow the core's rules on the core's own
+// cookies and keys, so a later page load with WebAssembly carries on the
+// same visitor, session and count. A consent decision is honoured: only
+// granted (stored, or the initial state with none stored) sends.
+function uuid() {
+  var b = new Uint8Array(16), h = '', i;
+  crypto.getRandomValues(b);
+  b[6] = b[6] & 15 | 64;
+  b[8] = b[8] & 63 | 128;
+  for (i = 0; i < 16; i++) h += (b[i] < 16 ? '0' : '') + b[i].toString(16) + (i == 3 || i == 5 || i == 7 || i == 9 ? '-' : '');
+  return h;
+}
+// At most n UTF-16 units, never half a surrogate pair (encodeURIComponent
+// throws on one).
+function cut(v, n) { return String(v || '').slice(0, n).replace(/[\ud800-\udbff]$/, ''); }
 function pixel() {
-  var i = new Image(1, 1);
-  i.src = endpoint + '/v1/p.gif?site=' + encodeURIComponent(opt.site) + '&t=page_view&u=' +
-    encodeURIComponent(loc.href) + '&r=' + encodeURIComponent(d.referrer) + '&ti=' +
-    encodeURIComponent(d.title) + '&ts=' + Date.now();
+  var now = Date.now(), aid, s, q, sid, si, seq;
+  cookies = nav.cookieEnabled && cookiePut('cs_test', '1', 10) && cookieGet('cs_test') == '1';
+  timeoutS = +lsGet('session_timeout_s') || 1800;
+  if ((lsGet('consent') || opt.consent) != 'granted') return;
+  try { tab = ss.getItem('cs.tab'); } catch (e) {}
+  if (!tab) try { ss.setItem('cs.tab', tab = rnd()); } catch (e) { tab = rnd(); }
+  aid = store.get('anonymous_id');
+  if (!aid) store.put('anonymous_id', aid = uuid());
+  s = (store.get('session') || '').split(' ');
+  si = +s[1] || 0;
+  if (!si || !(now - s[2] < timeoutS * 1000)) s = [uuid(), ++si, now];  // the core's rule: gone at the timeout
+  sid = s[0];
+  store.put('session', sid + ' ' + si + ' ' + Math.max(now, s[2]));
+  q = (store.get('seq.' + tab) || '').split(' ');
+  seq = q[0] == sid ? +q[1] + 1 : 1;
+  store.put('seq.' + tab, sid + ' ' + seq);
+  flushStore(1);
+  var p = { s: opt.site, aid: aid, uid: lsGet('user_id'), tab: tab, to: timeoutS, wd: nav.webdriver ? 1 : 0,
+    id: uuid(), e: 'page_view', ts: now, sid: sid, si: si, q: seq,
+    u: cut(loc.href, 2048), r: cut(d.referrer, 2048), t: cut(d.title, 512) }, k, u = [];
+  for (k in p) if (p[k] != null && p[k] !== '') u.push(k + '=' + encodeURIComponent(p[k]));
+  new Image(1, 1).src = endpoint + '/v1/p.gif?' + u.join('&');
 }
 
 // Claims this tab's id (a duplicated tab copies sessionStorage: it takes a
