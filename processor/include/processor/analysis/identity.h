@@ -1,0 +1,24 @@
+// Who a "person" is, for per-user funnels and attribution (docs/analysis.md,
+// "Identity"):
+//
+//   1. the row's own user id, if it has one;
+//   2. else the user id most recently seen (by session end) with the same
+//      anonymous id on the same site: a visitor who signs in later is joined
+//      to the anonymous sessions of that browser or device before it;
+//   3. else the anonymous id.
+//
+// People are per site. The map of step 2 is read from `sessions` each time,
+// so a sign-in re-attributes earlier sessions at the next query.
+#pragma once
+
+#include <string>
+
+namespace clickstream::analysis {
+
+// `ANY LEFT JOIN (anonymous id → known user id) USING (site, anonymous_id)`,
+// to follow a FROM over `events` or `sessions`; it adds `known_user_id`.
+std::string identity_join();
+// The person id, over a row with user_id, anonymous_id and known_user_id.
+std::string person_expression();
+
+}  // namespace clickstream::analysis

@@ -1,0 +1,379 @@
+#include "processor/analysis/attribution.h"
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+
+#include "processor/analysis/identity.h"
+
+namespace clickstream::analysis {
+
+std::string_view to_string(model m) noexcept {
+    switch (m) {
+        case model::first_touch:
+            return "first_touch";
+        case model::last_touch:
+            return "last_touch";
+        case model::last_non_direct:
+            return "last_non_direct";
+        case model::linear:
+            return "linear";
+        case model::time_decay:
+            return "time_decay";
+        case model::position_based:
+            return "position_based";
+        case model::markov:
+            return "markov";
+    }
+    return "unknown";
+}
+
+namespace {
+
+// Probability of reaching `conversion` from `start` in the chain whose
+// transition counts are `counts` (states: 0 start, 1..m values, m+1
+// conversion, m+2 null), with the values in `removed` turned into null.
+double conversion_probability(const std::vector<std::vector<double>>& counts, std::size_t m,
+                              std::size_t removed) {
+    const std::size_t conv = m + 1;
+    const std::size_t n = m + 1;  // transient states: start and values
+    // (I - Q) p = b, with Q among transient states and b into conversion.
+    std::vector<std::vector<double>> a(n, std::vector<double>(n + 1, 0.0));
+    for (std::size_t s = 0; s < n; ++s) {
+        a[s][s] = 1.0;
+        if (s == removed && s != 0) continue;  // removed: p = 0 (goes to null)
+        double out = 0;
+        for (double c : counts[s]) out += c;
+        if (out <= 0) continue;  // never left: p = 0
+        for (std::size_t j = 0; j < n; ++j) {
+            if (j == removed && j != 0) continue;  // into a removed state: null
+            a[s][j] -= counts[s][j] / out;
+        }
+        a[s][n] = counts[s][conv] / out;
+    }
+    // Gaussian elimination with partial pivoting.
+    for (std::size_t col = 0; col < n; ++col) {
+        std::size_t pivot = col;
+        for (std::size_t r = col + 1; r < n; ++r) {
+            if (std::abs(a[r][col]) > std::abs(a[pivot][col])) pivot = r;
+        }
+        std::swap(a[col], a[pivot]);
+        const double d = a[col][col];
+        if (std::abs(d) < 1e-15) continue;
+        for (std::size_t r = 0; r < n; ++r) {
+            if (r == col) continue;
+            const double f = a[r][col] / d;
+            if (f == 0) continue;
+            for (std::size_t k = col; k <= n; ++k) a[r][k] -= f * a[col][k];
+        }
+    }
+    return std::abs(a[0][0]) < 1e-15 ? 0.0 : a[0][n] / a[0][0];
+}
+
+}  // namespace
+
+std::vector<std::pair<std::string, double>> markov_shares(const std::vector<journey>& journeys,
+                                                          const std::vector<null_path>& nulls) {
+    std::map<std::string, std::size_t> index;
+    for (const auto& j : journeys) {
+        for (const auto& t : j.touches) index.emplace(t.value, 0);
+    }
+    for (const auto& p : nulls) {
+        for (const auto& v : p.values) index.emplace(v, 0);
+    }
+    std::size_t m = 0;
+    for (auto& [value, i] : index) i = ++m;
+    const std::size_t conv = m + 1;
+    const std::size_t null = m + 2;
+    std::vector<std::vector<double>> counts(m + 3, std::vector<double>(m + 3, 0.0));
+    auto walk = [&](auto begin, auto end, auto value_of, std::size_t last, double w) {
+        std::size_t s = 0;
+        for (auto it = begin; it != end; ++it) {
+            const std::size_t next = index[value_of(*it)];
+            counts[s][next] += w;
+            s = next;
+        }
+        counts[s][last] += w;
+    };
+    for (const auto& j : journeys) {
+        if (j.touches.empty() || j.conversions <= 0) continue;
+        walk(
+            j.touches.begin(), j.touches.end(), [](const touch& t) { return t.value; }, conv,
+            j.conversions);
+    }
+    for (const auto& p : nulls) {
+        if (p.values.empty() || p.count <= 0) continue;
+        walk(
+            p.values.begin(), p.values.end(), [](const std::string& v) { return v; }, null,
+            p.count);
+    }
+    std::vector<std::pair<std::string, double>> out;
+    const double base = conversion_probability(counts, m, 0);
+    if (base <= 0) return out;
+    double sum = 0;
+    for (const auto& [value, i] : index) {
+        const double effect = std::max(0.0, 1.0 - conversion_probability(counts, m, i) / base);
+        out.emplace_back(value, effect);
+        sum += effect;
+    }
+    for (auto& [value, e] : out) e = sum > 0 ? e / sum : 0;
+    return out;
+}
+
+attribution_result attribute(const std::vector<journey>& journeys,
+                             const std::vector<null_path>& nulls,
+                             const attribution_settings& settings) {
+    attribution_result out;
+    std::map<std::string, attribution_row> rows;
+    auto give = [&](model m, const std::string& value, double share, const journey& j) {
+        auto& row = rows[value];
+        row.value = value;
+        auto& c = row.by_model[static_cast<std::size_t>(m)];
+        c.conversions += share * j.conversions;
+        c.revenue += share * j.revenue;
+    };
+    for (const auto& j : journeys) {
+        if (j.touches.empty() || j.conversions <= 0) continue;
+        ++out.journeys;
+        out.conversions += j.conversions;
+        out.revenue += j.revenue;
+        const auto& t = j.touches;
+        const std::size_t n = t.size();
+        give(model::first_touch, t.front().value, 1.0, j);
+        give(model::last_touch, t.back().value, 1.0, j);
+        std::size_t lnd = n - 1;
+        for (std::size_t i = n; i-- > 0;) {
+            if (!t[i].direct) {
+                lnd = i;
+                break;
+            }
+        }
+        give(model::last_non_direct, t[lnd].value, 1.0, j);
+        for (const auto& x : t) give(model::linear, x.value, 1.0 / double(n), j);
+        std::vector<double> w(n);
+        double total = 0;
+        for (std::size_t i = 0; i < n; ++i) {
+            const double age = double(std::max<std::int64_t>(0, j.converted_at_ms - t[i].at_ms));
+            w[i] = std::exp2(-age / double(settings.half_life_ms));
+            total += w[i];
+        }
+        for (std::size_t i = 0; i < n; ++i) give(model::time_decay, t[i].value, w[i] / total, j);
+        if (n == 1) {
+            give(model::position_based, t[0].value, 1.0, j);
+        } else if (n == 2) {
+            give(model::position_based, t[0].value, 0.5, j);
+            give(model::position_based, t[1].value, 0.5, j);
+        } else {
+            give(model::position_based, t[0].value, 0.4, j);
+            give(model::position_based, t[n - 1].value, 0.4, j);
+            for (std::size_t i = 1; i + 1 < n; ++i) {
+                give(model::position_based, t[i].value, 0.2 / double(n - 2), j);
+            }
+        }
+    }
+    for (const auto& p : nulls) {
+        if (!p.values.empty() && p.count > 0) out.null_paths += static_cast<std::uint64_t>(p.count);
+    }
+    const auto shares = markov_shares(journeys, nulls);
+    for (const auto& [value, share] : shares) {
+        auto& row = rows[value];
+        row.value = value;
+        auto& c = row.by_model[static_cast<std::size_t>(model::markov)];
+        c.conversions = share * out.conversions;
+        c.revenue = share * out.revenue;
+    }
+    for (auto& [value, row] : rows) {
+        for (std::size_t m = 0; m < model_count; ++m) {
+            out.totals[m].conversions += row.by_model[m].conversions;
+            out.totals[m].revenue += row.by_model[m].revenue;
+        }
+        out.rows.push_back(std::move(row));
+    }
+    const auto last = static_cast<std::size_t>(model::last_touch);
+    std::stable_sort(out.rows.begin(), out.rows.end(),
+                     [&](const attribution_row& a, const attribution_row& b) {
+                         return a.by_model[last].conversions > b.by_model[last].conversions;
+                     });
+    return out;
+}
+
+result<attribution_options> parse_attribution_params(const params& p, std::int64_t now_ms) {
+    if (auto k = check_known(p, {"by", "lookback", "half_life", "site", "from", "to"}); !k) {
+        return failure<error>{k.error()};
+    }
+    attribution_options o;
+    auto f = parse_filters(p, now_ms);
+    if (!f) return failure<error>{f.error()};
+    o.where = *f;
+    if (const auto* s = find(p, "by")) {
+        if (*s != "channel" && *s != "source" && *s != "campaign") {
+            return bad_request("bad by '" + *s + "': expected channel, source or campaign");
+        }
+        o.by = *s;
+    }
+    if (const auto* s = find(p, "lookback")) {
+        auto d = parse_duration_ms(*s);
+        if (!d) return failure<error>{d.error()};
+        o.lookback_ms = *d;
+    }
+    if (const auto* s = find(p, "half_life")) {
+        auto d = parse_duration_ms(*s);
+        if (!d) return failure<error>{d.error()};
+        o.settings.half_life_ms = *d;
+    }
+    return o;
+}
+
+namespace {
+
+std::string value_expression(const std::string& by) {
+    if (by == "source") {
+        return "if(utm_source != '', utm_source, if(referrer_source != '', referrer_source, "
+               "if(channel IN ('direct', ''), '(direct)', '(other)')))";
+    }
+    if (by == "campaign") return "if(utm_campaign != '', utm_campaign, '(none)')";
+    return "if(channel = '', 'direct', channel)";
+}
+
+// Per person, every session of the range and the lookback before it, as
+// (start_ms, session_id, value, direct, conversions, revenue), oldest first
+// (ties in start time by session id).
+std::string touches_sql(const attribution_options& o) {
+    std::string where =
+        "events > 0 AND start_ms >= " + std::to_string(o.where.from_ms() - o.lookback_ms) +
+        " AND start_ms < " + std::to_string(o.where.to_ms());
+    if (!o.where.site.empty()) where += " AND site = " + sql_string(o.where.site);
+    return "SELECT arraySort(groupArray((start_ms, session_id, v, d, conversions, rev))) AS "
+           "touches FROM (SELECT site, " +
+           person_expression() + " AS person, start_ms, session_id, " + value_expression(o.by) +
+           " AS v, channel IN ('direct', '') AS d, conversions, toFloat64(revenue) AS rev "
+           "FROM sessions FINAL " +
+           identity_join() + " WHERE " + where + ") GROUP BY site, person";
+}
+
+}  // namespace
+
+std::string journeys_sql(const attribution_options& o) {
+    const std::string lookback = std::to_string(o.lookback_ms);
+    // One row per converting session in the range: its touches are the
+    // person's sessions up to and including it, within the lookback.
+    return "SELECT arrayMap(t -> t.3, j), arrayMap(t -> t.4, j), arrayMap(t -> t.1, j), "
+           "touches[ci].1, touches[ci].5, touches[ci].6 FROM (SELECT touches, ci, "
+           "arrayFilter((t, x) -> x <= ci AND t.1 + " +
+           lookback + " >= touches[ci].1, touches, arrayEnumerate(touches)) AS j FROM (" +
+           touches_sql(o) +
+           ") ARRAY JOIN arrayEnumerate(touches) AS ci WHERE touches[ci].5 > 0 AND touches[ci].1 "
+           ">= " +
+           std::to_string(o.where.from_ms()) + ")";
+}
+
+std::string null_paths_sql(const attribution_options& o) {
+    const std::string lookback = std::to_string(o.lookback_ms);
+    // Per person, the sessions after the last conversion (within the
+    // lookback of the last session, which must be in the range), by path.
+    return "SELECT vals, count() FROM (SELECT arrayMap(t -> t.3, arrayFilter(t -> t.1 + " +
+           lookback +
+           " >= last_ms, arraySlice(touches, last_conversion + 1))) AS vals, last_ms FROM (SELECT "
+           "touches, touches[length(touches)].1 AS last_ms, arrayReduce('max', arrayMap((t, x) "
+           "-> if(t.5 > 0, x, 0), touches, arrayEnumerate(touches))) AS last_conversion FROM (" +
+           touches_sql(o) +
+           "))) WHERE notEmpty(vals) AND last_ms >= " + std::to_string(o.where.from_ms()) +
+           " GROUP BY vals";
+}
+
+result<attribution_result> run_attribution(const attribution_options& o, query_runner& db) {
+    auto js = db.run(journeys_sql(o));
+    if (!js) return failure<error>{js.error()};
+    auto ns = db.run(null_paths_sql(o));
+    if (!ns) return failure<error>{ns.error()};
+    std::vector<journey> journeys;
+    std::vector<null_path> nulls;
+    try {
+        journeys.reserve(js->data.size());
+        for (const auto& r : js->data) {
+            journey j;
+            const auto& values = r.at(0);
+            const auto& direct = r.at(1);
+            const auto& at = r.at(2);
+            if (values.size() != direct.size() || values.size() != at.size()) {
+                return failure<error>{{errc::bad_answer, "journey arrays of unequal length"}};
+            }
+            for (std::size_t i = 0; i < values.size(); ++i) {
+                j.touches.push_back({as_string(values[i]), as_int(direct[i]) != 0, as_int(at[i])});
+            }
+            j.converted_at_ms = as_int(r.at(3));
+            j.conversions = as_double(r.at(4));
+            j.revenue = as_double(r.at(5));
+            journeys.push_back(std::move(j));
+        }
+        for (const auto& r : ns->data) {
+            null_path p;
+            for (const auto& v : r.at(0)) p.values.push_back(as_string(v));
+            p.count = as_double(r.at(1));
+            nulls.push_back(std::move(p));
+        }
+    } catch (const std::exception& e) {
+        return failure<error>{{errc::bad_answer, e.what()}};
+    }
+    return attribute(journeys, nulls, o.settings);
+}
+
+nlohmann::json to_json(const attribution_options& o, const attribution_result& r) {
+    nlohmann::json models = nlohmann::json::array();
+    for (auto m : all_models) models.push_back(to_string(m));
+    auto credits = [](const std::array<credit, model_count>& c) {
+        nlohmann::json out = nlohmann::json::object();
+        for (auto m : all_models) {
+            const auto& x = c[static_cast<std::size_t>(m)];
+            out[std::string(to_string(m))] = {{"conversions", x.conversions},
+                                              {"revenue", x.revenue}};
+        }
+        return out;
+    };
+    nlohmann::json rows = nlohmann::json::array();
+    for (const auto& row : r.rows)
+        rows.push_back({{"value", row.value}, {"models", credits(row.by_model)}});
+    return {{"query",
+             {{"by", o.by},
+              {"lookback_ms", o.lookback_ms},
+              {"half_life_ms", o.settings.half_life_ms},
+              {"site", o.where.site},
+              {"from", format_date(o.where.from_day)},
+              {"to", format_date(o.where.to_day)}}},
+            {"models", models},
+            {"conversions", r.conversions},
+            {"revenue", r.revenue},
+            {"converting_sessions", r.journeys},
+            {"non_converting_paths", r.null_paths},
+            {"rows", rows},
+            {"totals", credits(r.totals)}};
+}
+
+std::vector<table> to_tables(const attribution_options& o, const attribution_result& r) {
+    auto make = [&](bool revenue) {
+        table t;
+        t.title = std::string(revenue ? "Revenue" : "Conversions") + " credited by " + o.by + " (" +
+                  format_count(r.conversions) + " conversions, " + format_decimal(r.revenue, 2) +
+                  " revenue, lookback " + format_duration_ms(double(o.lookback_ms)) + ")";
+        t.columns = {o.by};
+        t.numeric = {false};
+        for (auto m : all_models) {
+            t.columns.emplace_back(to_string(m));
+            t.numeric.push_back(true);
+        }
+        auto line = [&](const std::string& name, const std::array<credit, model_count>& c) {
+            std::vector<std::string> cells{name};
+            for (auto m : all_models) {
+                const auto& x = c[static_cast<std::size_t>(m)];
+                cells.push_back(format_decimal(revenue ? x.revenue : x.conversions, 2));
+            }
+            t.rows.push_back(std::move(cells));
+        };
+        for (const auto& row : r.rows) line(row.value, row.by_model);
+        line("(total)", r.totals);
+        return t;
+    };
+    return {make(false), make(true)};
+}
+
+}  // namespace clickstream::analysis

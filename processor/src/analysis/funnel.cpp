@@ -1,0 +1,290 @@
+#include "processor/analysis/funnel.h"
+
+#include "processor/analysis/identity.h"
+
+namespace clickstream::analysis {
+namespace {
+
+std::string n(std::size_t i) {
+    return std::to_string(i + 1);
+}
+
+// The sessions column a breakdown reads (the entry session's value).
+const char* breakdown_column(const std::string& by) {
+    if (by == "channel") return "channel";
+    if (by == "device") return "device_type";
+    if (by == "campaign") return "utm_campaign";
+    if (by == "landing_page") return "landing_page";
+    return nullptr;
+}
+
+std::string range_condition(const filters& f, const char* column) {
+    std::string c = std::string(column) + " >= " + std::to_string(f.from_ms()) + " AND " + column +
+                    " < " + std::to_string(f.to_ms());
+    if (!f.site.empty()) c += " AND site = " + sql_string(f.site);
+    return c;
+}
+
+}  // namespace
+
+result<funnel_options> parse_funnel_params(const params& p, std::int64_t now_ms) {
+    if (auto k = check_known(p, {"step", "scope", "order", "window", "by", "site", "from", "to"});
+        !k) {
+        return failure<error>{k.error()};
+    }
+    funnel_options o;
+    auto f = parse_filters(p, now_ms);
+    if (!f) return failure<error>{f.error()};
+    o.where = *f;
+    auto steps = parse_steps(find_all(p, "step"));
+    if (!steps) return failure<error>{steps.error()};
+    o.steps = std::move(*steps);
+    if (const auto* s = find(p, "scope")) {
+        if (*s == "session") {
+            o.scope = funnel_scope::session;
+        } else if (*s == "user") {
+            o.scope = funnel_scope::user;
+        } else {
+            return bad_request("bad scope '" + *s + "': expected session or user");
+        }
+    }
+    if (const auto* s = find(p, "order")) {
+        if (*s == "strict") {
+            o.order = funnel_order::strict;
+        } else if (*s == "any") {
+            o.order = funnel_order::any;
+        } else {
+            return bad_request("bad order '" + *s + "': expected strict or any");
+        }
+    }
+    if (const auto* s = find(p, "window")) {
+        if (o.scope != funnel_scope::user) {
+            return bad_request("window applies to scope=user (a session is its own window)");
+        }
+        auto w = parse_duration_ms(*s);
+        if (!w) return failure<error>{w.error()};
+        o.window_ms = *w;
+    }
+    if (const auto* s = find(p, "by")) {
+        if (!s->empty() && breakdown_column(*s) == nullptr) {
+            return bad_request("bad by '" + *s +
+                               "': expected channel, device, campaign or landing_page");
+        }
+        o.breakdown = *s;
+    }
+    return o;
+}
+
+std::string funnel_sql(const funnel_options& o) {
+    const std::size_t k = o.steps.size();
+    const bool user = o.scope == funnel_scope::user;
+    const bool strict = o.order == funnel_order::strict;
+    const std::string window = user ? std::to_string(o.window_ms) : "";
+
+    // 1. Per unit (session id, or person), the times of each step's events.
+    std::string any_step;
+    std::string inner =
+        "SELECT site, " + (user ? person_expression() : std::string("session_id")) + " AS unit";
+    for (std::size_t i = 0; i < k; ++i) {
+        const std::string c = step_condition(o.steps[i]);
+        inner += ", groupArrayIf(event_time_ms, " + c + ") AS a" + n(i);
+        any_step += (i > 0 ? " OR " : "") + c;
+    }
+    inner += strict ? ", argMinIf(session_id, event_time_ms, " + step_condition(o.steps[0]) +
+                          ") AS entry_session"
+                    : ", argMin(session_id, event_time_ms) AS entry_session";
+    inner += " FROM events";
+    if (user) inner += " " + identity_join();
+    inner += " WHERE " + range_condition(o.where, "event_time_ms") + " AND (" + any_step + ")";
+    inner += " GROUP BY site, unit";
+    if (strict) inner += " HAVING notEmpty(a1)";
+
+    // 2. When each step was reached (0: not reached) and how far the unit got.
+    std::string mid = "SELECT site, entry_session AS session_id";
+    if (strict) {
+        // Each step is the earliest matching event at or after the previous
+        // one (ties in time count as in order), within the window of the first.
+        mid += ", arrayReduce('min', a1) AS t1";
+        for (std::size_t i = 1; i < k; ++i) {
+            std::string cond = "x >= t" + std::to_string(i);
+            if (user) cond += " AND x <= t1 + " + window;
+            mid += ", if(t" + std::to_string(i) + " > 0, arrayReduce('min', arrayFilter(x -> " +
+                   cond + ", a" + n(i) + ")), 0) AS t" + n(i);
+        }
+        mid += ", ";
+        for (std::size_t i = 0; i < k; ++i) mid += (i > 0 ? " + " : "") + ("(t" + n(i) + " > 0)");
+        mid += " AS level";
+    } else {
+        // Any order: each step counts if it happened (within the window from
+        // the unit's first step event); the level is the run of leading steps.
+        std::string all;
+        for (std::size_t i = 0; i < k; ++i) all += (i > 0 ? ", " : "") + ("a" + n(i));
+        mid += ", arrayReduce('min', arrayConcat(" + all + ")) AS s";
+        for (std::size_t i = 0; i < k; ++i) {
+            mid += user ? ", notEmpty(arrayFilter(x -> x <= s + " + window + ", a" + n(i) + "))"
+                        : ", notEmpty(a" + n(i) + ")";
+            mid += " AS r" + n(i);
+        }
+        // Built from the last step down: if(r1, if(r2, ..., 1), 0).
+        std::string level = std::to_string(k);
+        for (std::size_t i = k; i-- > 0;) {
+            level = "if(r" + n(i) + ", " + level + ", " + std::to_string(i) + ")";
+        }
+        mid += ", " + level + " AS level";
+    }
+    mid += " FROM (" + inner + ")";
+
+    // 3. Counts and medians per breakdown value, with the total.
+    const char* column = breakdown_column(o.breakdown);
+    std::string outer = "SELECT ";
+    outer += column != nullptr ? "if(b = '', '(none)', b) AS g" : "'' AS g";
+    for (std::size_t i = 0; i < k; ++i) outer += ", countIf(level >= " + n(i) + ")";
+    if (strict) {
+        for (std::size_t i = 1; i < k; ++i) {
+            outer +=
+                ", medianIf(t" + n(i) + " - t" + std::to_string(i) + ", level >= " + n(i) + ")";
+        }
+    }
+    outer += " FROM (" + mid + ")";
+    if (column != nullptr) {
+        // A session holding an event of the range starts at most a day
+        // (the maximum session length) before it.
+        filters wide = o.where;
+        wide.from_day -= 1;
+        outer += " ANY LEFT JOIN (SELECT site, session_id, argMin(" + std::string(column) +
+                 ", start_ms) AS b FROM sessions FINAL WHERE events > 0 AND " +
+                 range_condition(wide, "start_ms") +
+                 " GROUP BY site, session_id) USING (site, session_id)";
+    }
+    outer += " WHERE level >= 1 GROUP BY g WITH TOTALS ORDER BY countIf(level >= 1) DESC, g";
+    return outer;
+}
+
+namespace {
+
+funnel_group read_group(const funnel_options& o, const nlohmann::json& row) {
+    funnel_group g;
+    const std::size_t k = o.steps.size();
+    g.value = as_string(row.at(0));
+    std::uint64_t first = 0;
+    std::uint64_t previous = 0;
+    for (std::size_t i = 0; i < k; ++i) {
+        funnel_step s;
+        s.label = o.steps[i].text;
+        s.count = static_cast<std::uint64_t>(as_int(row.at(1 + i)));
+        if (i == 0) first = s.count;
+        s.conversion = first > 0 ? static_cast<double>(s.count) / static_cast<double>(first) : 0;
+        s.step_conversion = i == 0 ? 1.0
+                            : previous > 0
+                                ? static_cast<double>(s.count) / static_cast<double>(previous)
+                                : 0;
+        s.drop_off = i == 0 ? 0 : previous - s.count;
+        if (o.order == funnel_order::strict && i > 0 && s.count > 0) {
+            s.median_ms = as_double(row.at(k + i));
+        }
+        previous = s.count;
+        g.steps.push_back(std::move(s));
+    }
+    return g;
+}
+
+}  // namespace
+
+result<funnel_result> read_funnel(const funnel_options& o, const rows& answer) {
+    const std::size_t width =
+        1 + o.steps.size() + (o.order == funnel_order::strict ? o.steps.size() - 1 : 0);
+    auto fits = [&](const nlohmann::json& r) { return r.is_array() && r.size() == width; };
+    funnel_result out;
+    try {
+        for (const auto& r : answer.data) {
+            if (!fits(r))
+                return failure<error>{{errc::bad_answer, "funnel row of the wrong width"}};
+            if (!o.breakdown.empty()) out.groups.push_back(read_group(o, r));
+        }
+        if (fits(answer.totals)) {
+            out.total = read_group(o, answer.totals);
+        } else {
+            // No unit reached the first step: ClickHouse sends no totals row
+            // for an empty result; every count is 0.
+            nlohmann::json zero = nlohmann::json::array({""});
+            for (std::size_t i = 1; i < width; ++i) zero.push_back(0);
+            out.total = read_group(o, zero);
+        }
+        out.total.value.clear();
+    } catch (const std::exception& e) {
+        return failure<error>{{errc::bad_answer, e.what()}};
+    }
+    return out;
+}
+
+result<funnel_result> run_funnel(const funnel_options& o, query_runner& db) {
+    auto answer = db.run(funnel_sql(o));
+    if (!answer) return failure<error>{answer.error()};
+    return read_funnel(o, *answer);
+}
+
+namespace {
+
+nlohmann::json group_json(const funnel_group& g) {
+    nlohmann::json steps = nlohmann::json::array();
+    for (const auto& s : g.steps) {
+        steps.push_back({{"step", s.label},
+                         {"count", s.count},
+                         {"conversion", s.conversion},
+                         {"step_conversion", s.step_conversion},
+                         {"drop_off", s.drop_off},
+                         {"median_ms_from_previous",
+                          s.median_ms ? nlohmann::json(*s.median_ms) : nlohmann::json()}});
+    }
+    return steps;
+}
+
+}  // namespace
+
+nlohmann::json to_json(const funnel_options& o, const funnel_result& r) {
+    nlohmann::json steps = nlohmann::json::array();
+    for (const auto& s : o.steps) steps.push_back(s.text);
+    nlohmann::json groups = nlohmann::json::array();
+    for (const auto& g : r.groups) groups.push_back({{"value", g.value}, {"steps", group_json(g)}});
+    return {{"query",
+             {{"steps", steps},
+              {"scope", o.scope == funnel_scope::user ? "user" : "session"},
+              {"order", o.order == funnel_order::strict ? "strict" : "any"},
+              {"window_ms",
+               o.scope == funnel_scope::user ? nlohmann::json(o.window_ms) : nlohmann::json()},
+              {"by", o.breakdown.empty() ? nlohmann::json() : nlohmann::json(o.breakdown)},
+              {"site", o.where.site},
+              {"from", format_date(o.where.from_day)},
+              {"to", format_date(o.where.to_day)}}},
+            {"unit", o.scope == funnel_scope::user ? "people" : "sessions"},
+            {"steps", group_json(r.total)},
+            {"groups", groups}};
+}
+
+std::vector<table> to_tables(const funnel_options& o, const funnel_result& r) {
+    const std::string unit = o.scope == funnel_scope::user ? "people" : "sessions";
+    auto make = [&](const funnel_group& g, std::string title) {
+        table t;
+        t.title = std::move(title);
+        t.columns = {"#", "step", unit, "conversion", "from previous", "drop-off", "median time"};
+        t.numeric = {true, false, true, true, true, true, true};
+        for (std::size_t i = 0; i < g.steps.size(); ++i) {
+            const auto& s = g.steps[i];
+            t.rows.push_back({std::to_string(i + 1), s.label, format_count(double(s.count)),
+                              format_percent(s.conversion),
+                              i == 0 ? "" : format_percent(s.step_conversion),
+                              i == 0 ? "" : format_count(double(s.drop_off)),
+                              s.median_ms ? format_duration_ms(*s.median_ms) : ""});
+        }
+        return t;
+    };
+    std::vector<table> out;
+    out.push_back(make(r.total, "Funnel (" + unit + ", " +
+                                    (o.order == funnel_order::strict ? "in order" : "any order") +
+                                    ", " + format_date(o.where.from_day) + " to " +
+                                    format_date(o.where.to_day) + ")"));
+    for (const auto& g : r.groups) out.push_back(make(g, o.breakdown + " = " + g.value));
+    return out;
+}
+
+}  // namespace clickstream::analysis
