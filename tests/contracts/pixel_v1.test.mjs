@@ -2,8 +2,8 @@
 // JavaScript: every golden query string, mapped onto batch v1 by the
 // parameter table, gives the batch cases.json lists, which batch v1's schema
 // accepts (or, for an invalid golden, refuses at the path listed); and the
-// beacon's own pixel() (wasm/js/tracker.js, in a browser without
-// WebAssembly) sends exactly the golden it is documented to send, with ids,
+// beacon's own pixel (wasm/js/pixel.js, which wasm/js/tracker.js loads in a
+// browser without WebAssembly) sends exactly the golden it is documented to send, with ids,
 // session and seq that carry on as the core's would. The processor's
 // parse_pixel reads the same goldens (tests/unit/processor/enrich/
 // pixel_contract_test.cpp).
@@ -23,9 +23,10 @@ const validate = new Ajv2020({ allErrors: true, strict: true, strictRequired: fa
 const golden = (file) => readFileSync(join(dir, 'pixel-v1', file), 'utf8').replace(/\n$/, '');
 
 // The parameter table of docs/contracts/pixel-v1/README.md: name → where it
-// lands in the batch, and whether it is a number or a flag.
+// lands in the batch, and whether it is a number or a flag. `site` is the
+// collector's (it routes by it, as for a batch's URL) and lands nowhere.
 const params = {
-  s: ['site'], sat: ['sent_at', 'number'],
+  site: [], s: ['site'], sat: ['sent_at', 'number'],
   aid: ['context', 'anonymous_id'], uid: ['context', 'user_id'], p: ['context', 'platform'],
   to: ['context', 'session_timeout_s', 'number'], tab: ['context', 'tab_id'], wd: ['context', 'webdriver', 'flag'],
   id: ['event', 'id'], e: ['event', 'type'], ts: ['event', 'ts', 'number'], tts: ['event', 'true_ts', 'number'],
@@ -42,7 +43,7 @@ function toBatch(query) {
   const event = { type: 'page_view', session_index: 1, seq: 1 };
   for (const [name, value] of new URLSearchParams(query)) {
     const m = params[name];
-    if (!m) continue;  // unknown parameters are ignored
+    if (!m?.length) continue;  // unknown parameters (and the collector's `site`) are ignored
     const [where, field, kind] = m.length === 1 || m[0] === 'site' || m[0] === 'sent_at' ? ['batch', ...m] : m;
     const v = kind === 'number' ? number(value) : kind === 'flag' ? value === '1' || value === 'true' : value;
     (where === 'batch' ? b : where === 'context' ? context : event)[field] = v;
@@ -71,6 +72,8 @@ for (const c of cases) {
     const ok = validate(batch);
     if (c.valid) {
       assert.deepEqual(batch, c.batch, 'the golden maps onto the batch cases.json lists');
+      const q = new URLSearchParams(golden(c.file));
+      assert.equal(q.get('site'), q.get('s'), 'the collector routes by site: the same key as s');
       assert.ok(ok, JSON.stringify(validate.errors));
     } else {
       assert.ok(!ok, 'schema accepted an invalid pixel');
@@ -80,12 +83,14 @@ for (const c of cases) {
   });
 }
 
-// A page without WebAssembly, as far as tracker.js can tell: cookies,
+// A page without WebAssembly, as far as the beacon can tell: cookies,
 // storage, a fixed clock and counted random bytes, and an Image that records
 // what it was asked to load. The beacon's sources run in it as the bundle
 // runs them (core.js and tracker.js in one function).
 const beaconSource = ['core.js', 'tracker.js'].map((f) => readFileSync(join(root, 'wasm/js', f), 'utf8')
   .replace(/^if \(typeof module == 'object'\) module.exports = csCore;\n?/m, '')).join('\n');
+// What the loader fetches where WebAssembly cannot run.
+const pixelSource = readFileSync(join(root, 'wasm/js/pixel.js'), 'utf8');
 
 function storage(map = new Map()) {
   return {
@@ -94,12 +99,19 @@ function storage(map = new Map()) {
   };
 }
 
-function browser({ now = 1764100000000, jar = new Map(), local = new Map(), cookies = true, href, referrer, title, webdriver = false } = {}) {
-  const sent = [];
-  let counter = 0;
+function browser({ now = 1764100000000, jar = new Map(), local = new Map(), cookies = true, href, referrer, title,
+  webdriver = false, readyState = 'interactive' } = {}) {
+  const sent = [], scripts = [], listeners = {};
+  let counter = 0, context;
   const document = {
     title: title ?? 'Blue mug — Demo shop', referrer: referrer ?? 'https://www.bing.com/', visibilityState: 'visible',
-    currentScript: { src: 'https://shop.example/cs/sdk/clickstream.js' }, head: { appendChild() {} },
+    readyState, currentScript: { src: 'https://shop.example/cs/sdk/clickstream.js' },
+    createElement: () => ({}),
+    // The loader's scripts: the pixel's runs as the browser would run it.
+    head: { appendChild(el) {
+      scripts.push(el.src);
+      if (el.src === 'https://shop.example/cs/sdk/clickstream.pixel.js') vm.runInContext(pixelSource, context);
+    } },
     get cookie() { return cookies ? [...jar].map(([k, v]) => `${k}=${v}`).join('; ') : ''; },
     set cookie(c) {
       if (!cookies) return;
@@ -108,7 +120,7 @@ function browser({ now = 1764100000000, jar = new Map(), local = new Map(), cook
       const age = attrs.find((a) => a.startsWith('Max-Age='));
       if (age && +age.slice(8) <= 0) jar.delete(k); else jar.set(k, v);
     },
-    addEventListener() {},
+    addEventListener(type, f) { (listeners[type] ??= []).push(f); },
   };
   const window = {
     localStorage: storage(local), sessionStorage: storage(), document,
@@ -122,9 +134,10 @@ function browser({ now = 1764100000000, jar = new Map(), local = new Map(), cook
     ArrayBuffer, Math, String, RegExp, Object, Error, encodeURIComponent, decodeURIComponent, Intl, JSON,
   };
   window.window = window;
-  const context = vm.createContext(window);
+  context = vm.createContext(window);
   vm.runInContext('delete globalThis.WebAssembly', context);
-  return { window, context, sent, jar, local, session: window.sessionStorage.map };
+  const fire = (type) => (listeners[type] ?? []).forEach((f) => f());
+  return { window, context, sent, scripts, fire, jar, local, session: window.sessionStorage.map };
 }
 
 // Loads the beacon into the page and runs the snippet's commands.
@@ -216,6 +229,16 @@ test('no pixel without consent: denied (stored or initial) and pending send noth
 test('a title cut at the length limit keeps whole characters', () => {
   const [query] = load(browser({ title: 'a'.repeat(511) + '😀 and more' }));
   assert.equal(toBatch(query).events[0].title, 'a'.repeat(511));
+});
+
+test('without WebAssembly the loader fetches the pixel script, which waits until the page is parsed', () => {
+  const page = browser({ readyState: 'loading' });
+  assert.deepEqual(load(page), []);
+  assert.deepEqual(page.scripts, ['https://shop.example/cs/sdk/clickstream.pixel.js']);
+  page.window.document.title = 'Set by the page';
+  page.fire('DOMContentLoaded');
+  assert.equal(page.sent.length, 1);
+  assert.equal(toBatch(new URL(page.sent[0]).search.slice(1)).events[0].title, 'Set by the page');
 });
 
 test('the automation flag is sent for the bot filter', () => {

@@ -6,7 +6,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { newTopic, waitForMessages, eventsOf, Collector, startShop, launch, openShop,
+import { newTopic, readTopic, waitForMessages, eventsOf, Collector, Enrich, startShop, launch, openShop,
   anonymousId, userAgent, artifacts } from './harness.mjs';
 
 let topic, collector, shop, browser;
@@ -247,4 +247,140 @@ test('an automated browser says so in the context', async () => {
   const msgs = await waitForMessages(topic, hasAll(aid, (ev) => ev.length > 0));
   assert.equal(eventsOf(msgs, aid)[0].context.webdriver, true);
   await robot.close();
+});
+
+test('a tab opened after another was closed adopts its stored queue and sends it once', async () => {
+  const context = await person();
+  const a = await openShop(context, shop.origin + '/');
+  const aid = await anonymousId(context);
+  await waitForMessages(topic, hasAll(aid, (ev) => ev.some((e) => e.type === 'page_view')));
+  const tabA = await a.evaluate(() => sessionStorage.getItem('cs.tab'));
+  await collector.stop();
+  await a.evaluate(() => { clickstream('track', 'orphan'); clickstream('flush'); });
+  await a.waitForFunction((t) => Object.keys(localStorage).some((k) => k.startsWith('cs.q.' + t + '.') &&
+    localStorage.getItem(k).includes('orphan')), tabA);
+  // Closed with the collector down: its page-hide beacon gets nowhere, the
+  // event stays in tab A's queue, and tab A's lock goes with the tab.
+  await a.close({ runBeforeUnload: true });
+  await collector.start();
+  const b = await openShop(context, shop.origin + '/cart');
+  const tabB = await b.evaluate(() => sessionStorage.getItem('cs.tab'));
+  assert.notEqual(tabB, tabA);
+  await b.evaluate(() => clickstream('flush'));
+  const msgs = await waitForMessages(topic, hasAll(aid, (ev) => ev.some((e) => e.name === 'orphan')));
+  // Adopted: tab A's queue is gone, moved under tab B, and sent from there.
+  await b.waitForFunction((t) => !Object.keys(localStorage).some((k) => k.startsWith('cs.q.' + t + '.')), tabA);
+  await b.waitForFunction(() => !Object.keys(localStorage).some((k) => k.startsWith('cs.q.') &&
+    localStorage.getItem(k).includes('orphan')));
+  const orphan = eventsOf(msgs, aid).filter((e) => e.name === 'orphan');
+  assert.equal(orphan[0].context.tab_id, tabB, 'sent by the tab that adopted it');
+  // Confirmed and removed before anything else could send it: once.
+  await b.evaluate(() => { clickstream('track', 'after_orphan'); clickstream('flush'); });
+  const later = await waitForMessages(topic, hasAll(aid, (ev) => ev.some((e) => e.name === 'after_orphan')));
+  assert.equal(eventsOf(later, aid).filter((e) => e.name === 'orphan').length, 1);
+  await context.close();
+});
+
+test('served first-party, the collector sets the anonymous id cookie itself', async () => {
+  // A collector of its own: the site sets the cookie, with a max-age (30 days)
+  // that tells the collector's cookie from the script's (400 days).
+  const own = new Collector(topic, {});
+  const site = await startShop(own);
+  own.config.sites = { demo: { origins: [site.origin], session_timeout_s: 1800, set_cookie: true } };
+  own.config.cookie = { name: 'cs_aid', max_age_days: 30 };
+  await own.start();
+  try {
+    const context = await person();
+    const page = await openShop(context, site.origin + '/');
+    const aid = await anonymousId(context);
+    const byScript = (await context.cookies()).find((c) => c.name === 'cs_aid');
+    assert.ok(byScript.expires - Date.now() / 1000 > 300 * 86400, 'the script sets 400 days');
+    const answer = page.waitForResponse((r) => r.url().includes('/cs/v1/batch'));
+    await page.evaluate(() => { clickstream('track', 'first_party'); clickstream('flush'); });
+    const res = await answer;
+    assert.equal(res.status(), 204);
+    assert.equal((await res.allHeaders())['set-cookie'], `cs_aid=${aid}; Max-Age=${30 * 86400}; Path=/; SameSite=Lax`);
+    const cookie = (await context.cookies()).find((c) => c.name === 'cs_aid');
+    assert.equal(cookie.value, aid, 'the same id, refreshed by the collector');
+    assert.ok(Math.abs(cookie.expires - (Date.now() / 1000 + 30 * 86400)) < 600, `expires ${cookie.expires}`);
+    assert.equal(cookie.sameSite, 'Lax');
+    assert.equal(cookie.path, '/');
+    await waitForMessages(topic, hasAll(aid, (ev) => ev.some((e) => e.name === 'first_party')));
+    await context.close();
+  } finally {
+    await own.stop();
+    site.close();
+  }
+});
+
+test('without WebAssembly, page views arrive through the pixel and the enrich stage takes them', async () => {
+  const enrich = new Enrich(topic, { demo: { domains: ['127.0.0.1'] } });
+  const context = await person();
+  try {
+    // A browser without WebAssembly, as the page sees it: the global is gone
+    // before any of the page's scripts run. (Chromium 12x ignores V8's
+    // --no-expose-wasm.)
+    await context.addInitScript(() => { delete globalThis.WebAssembly; });
+    const page = await context.newPage();
+    const pixel = (path) => page.waitForResponse((r) => r.url().includes('/cs/v1/p.gif') &&
+      new URL(new URL(r.url()).searchParams.get('u')).pathname === path);
+    let gif = pixel('/p/mug');
+    await page.goto(shop.origin + '/p/mug');
+    assert.equal((await gif).status(), 200);
+    assert.equal(await page.evaluate(() => typeof WebAssembly), 'undefined');
+    const aid = await anonymousId(context);
+    assert.ok(aid, 'the pixel path keeps the anonymous id in the cookie too');
+    gif = pixel('/cart');
+    await page.goto(shop.origin + '/cart', { referer: shop.origin + '/p/mug' });  // a second page of the same visit
+    await gif;
+
+    // On the raw topic: the query strings, as the collector got them.
+    const mine = (ms) => ms.filter((m) => m.headers.source === 'pixel' && new URLSearchParams(m.value).get('aid') === aid);
+    const raw = mine(await waitForMessages(topic, (ms) => mine(ms).length >= 2));
+    assert.equal(raw.length, 2);
+    for (const m of raw) assert.match(m.headers.content_type, /^application\/x-www-form-urlencoded/);
+
+    // Through the real enrich stage: clean page views, none to the DLQ.
+    await enrich.start();
+    const clean = (ms) => ms.filter((m) => m.batch?.anonymous_id === aid);
+    const views = clean(await waitForMessages(enrich.topics.clean, (ms) => clean(ms).length >= 2))
+      .map((m) => m.batch).sort((x, y) => x.seq - y.seq);
+    assert.deepEqual(views.map((e) => [e.source, e.type, e.url_path, e.seq, e.session_index]),
+      [['pixel', 'page_view', '/p/mug', 1, 1], ['pixel', 'page_view', '/cart', 2, 1]]);
+    assert.equal(views[0].session_id, views[1].session_id);
+    assert.equal(views[0].title, 'Blue mug — Demo shop');
+    assert.equal(views[1].referrer, shop.origin + '/p/mug');
+    assert.equal(views[0].is_bot, false);
+    assert.equal(views[0].sdk_name, 'pixel');
+    assert.deepEqual(clean(readTopic(enrich.topics.dlq)), []);
+    assert.equal(readTopic(enrich.topics.dlq).filter((m) => m.value.includes(aid)).length, 0);
+  } finally {
+    await enrich.stop();
+    await context.close();
+  }
+});
+
+test('where a Content-Security-Policy forbids compiling the wasm, the page view still arrives through the pixel', async () => {
+  const context = await person();
+  const page = await context.newPage();
+  // The shop's page with a policy that lacks 'wasm-unsafe-eval'.
+  await page.route('**/p/tee', async (route) => {
+    const res = await route.fetch();
+    await route.fulfill({ response: res, headers: { ...res.headers(), 'content-security-policy':
+      "default-src 'self'; script-src 'self' 'unsafe-inline'; connect-src 'self'; img-src 'self'; style-src 'self'" } });
+  });
+  const gif = page.waitForResponse((r) => r.url().includes('/cs/v1/p.gif'));
+  await page.goto(shop.origin + '/p/tee');
+  assert.equal((await gif).status(), 200);
+  assert.equal(await page.evaluate(() => clickstream.api.initMs), undefined, 'the core never started');
+  const aid = await anonymousId(context);
+  const mine = (ms) => ms.filter((m) => m.headers.source === 'pixel' && new URLSearchParams(m.value).get('aid') === aid);
+  const [m] = mine(await waitForMessages(topic, (ms) => mine(ms).length >= 1));
+  const q = new URLSearchParams(m.value);
+  assert.equal(q.get('s'), 'demo');
+  assert.equal(q.get('e'), 'page_view');
+  assert.equal(new URL(q.get('u')).pathname, '/p/tee');
+  assert.match(q.get('id'), /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+  assert.equal(q.get('sid'), decodeURIComponent((await context.cookies()).find((c) => c.name === 'cs_sid').value).split(' ')[0]);
+  await context.close();
 });

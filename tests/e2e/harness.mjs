@@ -15,6 +15,7 @@ export const build = process.env.CLICKSTREAM_BUILD_DIR ?? join(root, 'build');
 const brokers = process.env.CLICKSTREAM_KAFKA_BOOTSTRAP ?? '127.0.0.1:19092';
 const tool = process.env.CLICKSTREAM_E2E_KAFKA_TOOL ?? join(build, 'tests/e2e/e2e_kafka_tool');
 const collectorBin = process.env.CLICKSTREAM_COLLECTOR_BIN ?? join(build, 'collector/clickstream-collector');
+const processorBin = process.env.CLICKSTREAM_PROCESSOR_BIN ?? join(build, 'processor/clickstream-processor');
 const dist = process.env.CLICKSTREAM_WASM_DIST ?? join(build, 'wasm-beacon/dist');
 export const artifacts = join(build, 'e2e-artifacts');
 mkdirSync(artifacts, { recursive: true });
@@ -100,13 +101,52 @@ export { startShop } from '../../examples/shop/serve.mjs';
 
 export const userAgent = 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36';
 
-// Chromium as a person would run it (no automation flag), unless asked.
-export async function launch({ automation = false } = {}) {
+// Chromium as a person would run it (no automation flag), unless asked;
+// `args`: more command-line flags (e.g. '--js-flags=--noexpose_wasm', a
+// browser without WebAssembly).
+export async function launch({ automation = false, args: more = [] } = {}) {
   const { chromium } = require(join(root, 'node_modules/playwright-core'));
   const args = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
-    '--disable-component-update', '--disable-sync', '--no-first-run'];
+    '--disable-component-update', '--disable-sync', '--no-first-run', ...more];
   if (!automation) args.push('--disable-blink-features=AutomationControlled');
   return chromium.launch({ executablePath: '/usr/bin/chromium', args });
+}
+
+// The real enrich stage (clickstream-processor enrich) from a raw topic to
+// clean, bots and dlq topics of the test's own, in a consumer group of its
+// own. start() resolves once it logged enrich_started.
+export class Enrich {
+  constructor(raw, sites = {}) {
+    this.dir = mkdtempSync(join(tmpdir(), 'cs-e2e-enrich-'));
+    const group = `e2e_enrich_${process.pid}_${randomBytes(4).toString('hex')}`;
+    this.topics = { raw, clean: newTopic('e2e_clean'), bots: newTopic('e2e_bots'), dlq: newTopic('e2e_dlq') };
+    this.config = {
+      log_level: 'info', root, http: { address: '127.0.0.1', port: 0 },
+      kafka: { brokers, group_id: group, transactional_id: `${group}-0`, session_timeout_ms: 6000,
+        transaction_timeout_ms: 20000, operation_timeout_ms: 10000 },
+      topics: this.topics, stage: { commit_interval_ms: 100 }, sites,
+    };
+  }
+  async start() {
+    writeFileSync(join(this.dir, 'enrich.json'), JSON.stringify(this.config));
+    this.proc = spawn(processorBin, ['enrich', '--config', join(this.dir, 'enrich.json')], { stdio: ['ignore', 'ignore', 'pipe'] });
+    this.log = '';
+    await new Promise((resolve, reject) => {
+      this.proc.stderr.on('data', (b) => {
+        this.log += b;
+        for (const line of this.log.split('\n')) {
+          try { if (JSON.parse(line).event === 'enrich_started') resolve(); } catch {}
+        }
+      });
+      this.proc.on('exit', (c) => reject(new Error('enrich exited ' + c + '\n' + this.log)));
+    });
+  }
+  async stop() {
+    if (!this.proc || this.proc.exitCode !== null) return;
+    const gone = new Promise((r) => this.proc.once('exit', r));
+    this.proc.kill('SIGTERM');
+    await gone;
+  }
 }
 
 // Opens a page and waits until the beacon is ready; answers its anonymous id.

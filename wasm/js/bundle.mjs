@@ -1,7 +1,10 @@
-// Builds the beacon's script: core.js and tracker.js inside one function (so
+// Builds the beacon's scripts: core.js and tracker.js inside one function (so
 // nothing leaks into the page's globals but window.clickstream), minified
 // with terser into clickstream.js; the same, unminified, as
-// clickstream.src.js for reading and debugging. Copies the snippet.
+// clickstream.src.js for reading and debugging; autotrack.js and pixel.js,
+// minified, as clickstream.auto.js (the loader fetches it beside the wasm)
+// and clickstream.pixel.js (fetched only where WebAssembly cannot run).
+// Copies the snippet.
 //   node bundle.mjs <js dir> <dist dir> <node_modules dir>
 import { readFileSync, writeFileSync, copyFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -21,4 +24,11 @@ const min = await minify(source, {
 if (!min.code) throw new Error('terser produced nothing');
 writeFileSync(join(dist, 'clickstream.src.js'), source);
 writeFileSync(join(dist, 'clickstream.js'), min.code + '\n');
+for (const [from, to] of [['autotrack.js', 'clickstream.auto.js'], ['pixel.js', 'clickstream.pixel.js']]) {
+  const part = await minify(readFileSync(join(jsDir, from), 'utf8'), {
+    compress: { passes: 3 }, mangle: true, format: { comments: false },
+  });
+  if (!part.code) throw new Error(`terser produced nothing for ${from}`);
+  writeFileSync(join(dist, to), part.code + '\n');
+}
 copyFileSync(join(jsDir, 'snippet.html'), join(dist, 'snippet.html'));

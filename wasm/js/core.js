@@ -8,15 +8,35 @@
 //   store: {get(k) -> string|null, put(k, v) -> bool, append(rec) -> id>0|0,
 //           remove(id), load() -> [[id, rec], ...] oldest first}
 function csCore(source, store) {
-  var enc = new TextEncoder(), dec = new TextDecoder(), x, pending, queue;
-  function mem(p, n) { return new Uint8Array(x.memory.buffer, p, n); }
+  // Every event crosses here several times (ids, the session, the store):
+  // the crossings allocate as little as they can: one view of the memory,
+  // made again only when the memory grew; a value for the core encoded into
+  // one reused buffer; random bytes drawn from the browser 4 KiB at a time
+  // (a getRandomValues call per id cost a third of a track()).
+  var enc = new TextEncoder(), dec = new TextDecoder(), x, u8, queue;
+  var held = new Uint8Array(256), heldN = 0, pool = new Uint8Array(4096), poolAt = 4096;
+  function heap() { return u8.buffer == x.memory.buffer ? u8 : (u8 = new Uint8Array(x.memory.buffer)); }
+  function mem(p, n) { return heap().subarray(p, p + n); }
   function str(p, n) { return dec.decode(mem(p, n)); }
-  function hold(s) { if (s == null) return -1; pending = enc.encode(s); return pending.length; }
+  function hold(s) {
+    if (s == null) return -1;
+    var r = enc.encodeInto(s, held);
+    if (r.read < s.length) {
+      held = new Uint8Array(s.length * 3);
+      r = enc.encodeInto(s, held);
+    }
+    return heldN = r.written;
+  }
   var env = {
     now: function () { return store.now ? store.now() : Date.now(); },
-    random: function (p, n) { crypto.getRandomValues(mem(p, n)); },
+    random: function (p, n) {
+      var m, i;
+      if (n > 1024) return crypto.getRandomValues(mem(p, n));
+      if (poolAt + n > 4096) { crypto.getRandomValues(pool); poolAt = 0; }
+      for (m = heap(), i = 0; i < n; i++) m[p + i] = pool[poolAt++];
+    },
     get: function (k, n) { return hold(store.get(str(k, n))); },
-    read: function (p) { mem(p, pending.length).set(pending); },
+    read: function (p) { heap().set(held.subarray(0, heldN), p); },
     put: function (k, kn, v, vn) { return store.put(str(k, kn), str(v, vn)) ? 1 : 0; },
     append: function (p, n) { return store.append(str(p, n)) || 0; },
     remove: function (id) { store.remove(id); },
@@ -39,6 +59,7 @@ function csCore(source, store) {
       });
   return made.then(function (m) {
     x = m.instance.exports;
+    u8 = new Uint8Array(x.memory.buffer);
     x._initialize();
     // Writes strings into the scratch buffer; answers [offset, length] pairs.
     function args(list) {

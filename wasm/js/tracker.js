@@ -8,7 +8,7 @@ try { ls = w.localStorage; ss = w.sessionStorage; } catch (e) {}
 var me = d.currentScript, base = me && me.src ? me.src.replace(/[^\/]*$/, '') : '/sdk/';
 var stub = w.clickstream, waiting = (stub && stub.q) || [];
 var core, opt = {}, endpoint, tab, timer = 0, timerAt = 0, busy = 0, beaconed = 0, started = 0;
-var cookies = 1, timeoutS = 1800, lastUrl, scrolled, readyFns = [];
+var cookies = 1, timeoutS = 1800, lastUrl, views = 0, readyFns = [], autoTrack;
 var T = { page_view: 0, click: 2, scroll: 3, hover: 4, custom: 5, conversion: 7 };
 
 // Storage is written behind: track() only changes memory, and the writes
@@ -209,29 +209,11 @@ function track(type, o) {
   return r;
 }
 
-// A short CSS selector: tag, id or the first two classes, the marker value.
-function selector(el) {
-  var s = el.tagName.toLowerCase(), c = (typeof el.className == 'string' ? el.className : '').trim();
-  if (el.id) return s + '#' + el.id;
-  if (el.getAttribute('data-cs-track')) s += '[data-cs-track="' + el.getAttribute('data-cs-track') + '"]';
-  if (c) s += '.' + c.split(/\s+/).slice(0, 2).join('.');
-  return s;
-}
-function element(el) {
-  var o = { selector: selector(el).slice(0, 255),
-    text: (el.innerText || el.value || el.getAttribute('aria-label') || '').replace(/\s+/g, ' ').trim().slice(0, 100) };
-  if (el.href) {
-    o.href = String(el.href).slice(0, 2048);
-    o.outbound = el.hostname != null && el.hostname != loc.hostname;
-  }
-  return o;
-}
-
 function pageView() {
   var url = loc.href, from = lastUrl;
   if (url == lastUrl) return;
   lastUrl = url;
-  scrolled = {};
+  views++;
   track(0, { url: url, referrer: from || d.referrer, title: d.title });
 }
 function watchPages() {
@@ -246,34 +228,6 @@ function watchPages() {
   w.addEventListener('popstate', pageView);
   w.addEventListener('hashchange', pageView);
 }
-function watchClicks() {
-  d.addEventListener('click', function (e) {
-    try {
-      var el = e.target.closest && e.target.closest('a,button,[data-cs-track],input[type=submit],input[type=button]');
-      if (el) track(2, element(el));
-    } catch (x) {}
-  }, true);
-}
-function watchScroll() {
-  w.addEventListener('scroll', function () {
-    if (scrolled[100]) return;
-    var h = d.documentElement.scrollHeight, depth = h > 0 ? (w.scrollY + w.innerHeight) / h * 100 : 100;
-    [25, 50, 75, 100].forEach(function (m) {
-      if (depth >= m - 0.5 && !scrolled[m]) { scrolled[m] = 1; track(3, { depth: m }); }
-    });
-  }, { passive: true });
-}
-function watchHover() {
-  var on, t;
-  d.addEventListener('mouseover', function (e) {
-    var el = e.target.closest && e.target.closest('[data-cs-hover],[data-cs-track]');
-    if (el == on) return;
-    clearTimeout(t);
-    on = el;
-    if (el) t = setTimeout(function () { if (on == el) track(4, element(el)); }, opt.hoverMs);
-  }, { passive: true });
-}
-
 function props(p) {
   var o = {}, k;
   for (k in p) if (typeof p[k] != 'object' || p[k] === null) o[k] = p[k];
@@ -290,6 +244,8 @@ var api = {
     for (var k in o) opt[k] = o[k];
     endpoint = (opt.endpoint || base.replace(/\/sdk\/$/, '')).replace(/\/$/, '');
     if (opt.respectDoNotTrack && (nav.doNotTrack == '1' || nav.globalPrivacyControl)) return;
+  cookies = nav.cookieEnabled && cookiePut('cs_test', '1', 10) && cookieGet('cs_test') == '1';
+  timeoutS = +lsGet('session_timeout_s') || 1800;
     if (typeof WebAssembly != 'object') return pixel();
     start();
   },
@@ -304,50 +260,16 @@ var api = {
     if (core) { core.consent({ granted: 0, pending: 1, denied: 2 }[c]); pump(); }
   },
   flush: function () { if (core) { core.flush(); pump(); } },
-  ready: function (f) { core ? f() : readyFns.push(f); }
+  ready: function (f) { core ? f() : readyFns.push(f); },
+  // clickstream.auto.js hands over its installer here (see start()).
+  auto: function (f) { autoTrack = f; },
+  cfg: function () { return [opt, endpoint, cookies, timeoutS]; }
 };
 
-// Page views still arrive through the pixel where WebAssembly cannot run:
-// one page_view in the query parameters of docs/contracts/pixel-v1. The
-// ids, the session and seq follow the core's rules on the core's own
-// cookies and keys, so a later page load with WebAssembly carries on the
-// same visitor, session and count. A consent decision is honoured: only
-// granted (stored, or the initial state with none stored) sends.
-function uuid() {
-  var b = new Uint8Array(16), h = '', i;
-  crypto.getRandomValues(b);
-  b[6] = b[6] & 15 | 64;
-  b[8] = b[8] & 63 | 128;
-  for (i = 0; i < 16; i++) h += (b[i] < 16 ? '0' : '') + b[i].toString(16) + (i == 3 || i == 5 || i == 7 || i == 9 ? '-' : '');
-  return h;
-}
-// At most n UTF-16 units, never half a surrogate pair (encodeURIComponent
-// throws on one).
-function cut(v, n) { return String(v || '').slice(0, n).replace(/[\ud800-\udbff]$/, ''); }
-function pixel() {
-  var now = Date.now(), aid, s, q, sid, si, seq;
-  cookies = nav.cookieEnabled && cookiePut('cs_test', '1', 10) && cookieGet('cs_test') == '1';
-  timeoutS = +lsGet('session_timeout_s') || 1800;
-  if ((lsGet('consent') || opt.consent) != 'granted') return;
-  try { tab = ss.getItem('cs.tab'); } catch (e) {}
-  if (!tab) try { ss.setItem('cs.tab', tab = rnd()); } catch (e) { tab = rnd(); }
-  aid = store.get('anonymous_id');
-  if (!aid) store.put('anonymous_id', aid = uuid());
-  s = (store.get('session') || '').split(' ');
-  si = +s[1] || 0;
-  if (!si || !(now - s[2] < timeoutS * 1000)) s = [uuid(), ++si, now];  // the core's rule: gone at the timeout
-  sid = s[0];
-  store.put('session', sid + ' ' + si + ' ' + Math.max(now, s[2]));
-  q = (store.get('seq.' + tab) || '').split(' ');
-  seq = q[0] == sid ? +q[1] + 1 : 1;
-  store.put('seq.' + tab, sid + ' ' + seq);
-  flushStore(1);
-  var p = { s: opt.site, aid: aid, uid: lsGet('user_id'), tab: tab, to: timeoutS, wd: nav.webdriver ? 1 : 0,
-    id: uuid(), e: 'page_view', ts: now, sid: sid, si: si, q: seq,
-    u: cut(loc.href, 2048), r: cut(d.referrer, 2048), t: cut(d.title, 512) }, k, u = [];
-  for (k in p) if (p[k] != null && p[k] !== '') u.push(k + '=' + encodeURIComponent(p[k]));
-  new Image(1, 1).src = endpoint + '/v1/p.gif?' + u.join('&');
-}
+// Where WebAssembly cannot run, the page view goes through the collector's
+// pixel: clickstream.pixel.js, fetched only then (api.cfg() hands it the
+// options).
+function pixel() { script('clickstream.pixel.js'); }
 
 // Claims this tab's id (a duplicated tab copies sessionStorage: it takes a
 // new one) and adopts the queues of tabs that are gone, under Web Locks.
@@ -389,12 +311,23 @@ function claimTab() {
   });
 }
 
+// clickstream.auto.js (clicks, scroll, hovers), fetched beside the wasm;
+// the core starts once both are in (a script that fails to load only loses
+// those events).
+function loadAuto() {
+  if (opt.clicks || opt.scroll || opt.hovers) return new Promise(function (ok) { script('clickstream.auto.js', ok); });
+}
+function script(name, ok) {
+  var s = d.createElement('script');
+  s.src = base + name;
+  s.onload = s.onerror = ok;
+  d.head.appendChild(s);
+}
+
 function start() {
   var t0 = performance.now();
   var wasm = fetch(base + 'clickstream.wasm', { credentials: 'same-origin' });
-  cookies = nav.cookieEnabled && cookiePut('cs_test', '1', 10) && cookieGet('cs_test') == '1';
-  timeoutS = +lsGet('session_timeout_s') || 1800;
-  Promise.all([csCore(wasm, store), claimTab()]).then(function (r) {
+  Promise.all([csCore(wasm, store), claimTab(), loadAuto()]).then(function (r) {
     var c = r[0], s = w.screen || {}, tz;
     try { tz = Intl.DateTimeFormat().resolvedOptions().timeZone; } catch (e) {}
     var t1 = performance.now(), err = c.init({
@@ -417,15 +350,13 @@ function start() {
     }).catch(function () {});
     run();  // queued commands first: a consent decision applies to the first page view
     if (opt.pageViews) { pageView(); watchPages(); }
-    if (opt.clicks) watchClicks();
-    if (opt.scroll) watchScroll();
-    if (opt.hovers) watchHover();
+    if (autoTrack) autoTrack(track, opt, function () { return views; });
     w.addEventListener('pagehide', hide);
     w.addEventListener('pageshow', show);
     d.addEventListener('visibilitychange', function () { d.visibilityState == 'hidden' ? hide() : show(); });
     readyFns.forEach(function (f) { try { f(); } catch (e) {} });
     pump();
-  }, function () { pixel(); });
+  }, pixel);
 }
 
 function call(a) {
