@@ -100,7 +100,7 @@ function storage(map = new Map()) {
 }
 
 function browser({ now = 1764100000000, jar = new Map(), local = new Map(), cookies = true, href, referrer, title,
-  webdriver = false, readyState = 'interactive' } = {}) {
+  webdriver = false, readyState = 'interactive', es5 = false } = {}) {
   const sent = [], scripts = [], listeners = {};
   let counter = 0, context;
   const document = {
@@ -130,12 +130,14 @@ function browser({ now = 1764100000000, jar = new Map(), local = new Map(), cook
     Image: class { constructor() { this.src = ''; } set src(u) { if (u) sent.push(u); } get src() { return ''; } },
     Date: class extends Date { static now() { return now; } },
     setTimeout: () => 0, clearTimeout() {}, requestIdleCallback: () => 0,
-    addEventListener() {}, history: {}, Promise, TextEncoder, TextDecoder, Uint8Array, Uint32Array, Float64Array,
+    addEventListener() {}, history: {}, Uint8Array, Uint32Array, Float64Array,
     ArrayBuffer, Math, String, RegExp, Object, Error, encodeURIComponent, decodeURIComponent, Intl, JSON,
   };
   window.window = window;
   context = vm.createContext(window);
   vm.runInContext('delete globalThis.WebAssembly', context);
+  // An old browser: no Promise, fetch or TextEncoder either.
+  if (es5) vm.runInContext('delete globalThis.Promise; delete globalThis.TextEncoder; delete globalThis.TextDecoder', context);
   const fire = (type) => (listeners[type] ?? []).forEach((f) => f());
   return { window, context, sent, scripts, fire, jar, local, session: window.sessionStorage.map };
 }
@@ -239,6 +241,12 @@ test('without WebAssembly the loader fetches the pixel script, which waits until
   page.fire('DOMContentLoaded');
   assert.equal(page.sent.length, 1);
   assert.equal(toBatch(new URL(page.sent[0]).search.slice(1)).events[0].title, 'Set by the page');
+});
+
+test('an old browser without Promise still sends its page view', () => {
+  const [query, ...more] = load(browser({ es5: true }));
+  assert.deepEqual(more, []);
+  assert.equal(query, golden('valid/tracker_first_visit.txt'));
 });
 
 test('the automation flag is sent for the bot filter', () => {

@@ -9,7 +9,7 @@
 (function (w) {
 var api = w.clickstream && w.clickstream.api, c = api && api.cfg && api.cfg();
 if (!c) return;
-var opt = c[0], endpoint = c[1], cookies = c[2], timeoutS = c[3];
+var opt = c[0], endpoint = c[1], cookies, timeoutS;
 var d = document, loc = location, ls, ss;
 try { ls = w.localStorage; ss = w.sessionStorage; } catch (e) {}
 
@@ -48,6 +48,9 @@ function cut(v, n) { return String(v || '').slice(0, n).replace(/[\ud800-\udbff]
 
 function send() {
   var now = Date.now(), tab, aid, s, q, sid, si, seq, last, p, k, u = [];
+  cookiePut('cs_test', '1', 10);
+  cookies = navigator.cookieEnabled && cookieGet('cs_test') == '1';
+  timeoutS = +get(ls, 'session_timeout_s') || 1800;  // the site's, as the core stored it
   if ((get(ls, 'consent') || opt.consent) != 'granted') return;
   tab = get(ss, 'tab');
   if (!tab) put(ss, 'tab', tab = rnd());

@@ -244,8 +244,6 @@ var api = {
     for (var k in o) opt[k] = o[k];
     endpoint = (opt.endpoint || base.replace(/\/sdk\/$/, '')).replace(/\/$/, '');
     if (opt.respectDoNotTrack && (nav.doNotTrack == '1' || nav.globalPrivacyControl)) return;
-  cookies = nav.cookieEnabled && cookiePut('cs_test', '1', 10) && cookieGet('cs_test') == '1';
-  timeoutS = +lsGet('session_timeout_s') || 1800;
     if (typeof WebAssembly != 'object') return pixel();
     start();
   },
@@ -263,12 +261,12 @@ var api = {
   ready: function (f) { core ? f() : readyFns.push(f); },
   // clickstream.auto.js hands over its installer here (see start()).
   auto: function (f) { autoTrack = f; },
-  cfg: function () { return [opt, endpoint, cookies, timeoutS]; }
+  cfg: function () { return [opt, endpoint]; }
 };
 
 // Where WebAssembly cannot run, the page view goes through the collector's
 // pixel: clickstream.pixel.js, fetched only then (api.cfg() hands it the
-// options).
+// options). Nothing on this path needs more than ES5 (no Promise).
 function pixel() { script('clickstream.pixel.js'); }
 
 // Claims this tab's id (a duplicated tab copies sessionStorage: it takes a
@@ -326,6 +324,8 @@ function script(name, ok) {
 
 function start() {
   var t0 = performance.now();
+  cookies = nav.cookieEnabled && cookiePut('cs_test', '1', 10) && cookieGet('cs_test') == '1';
+  timeoutS = +lsGet('session_timeout_s') || 1800;
   var wasm = fetch(base + 'clickstream.wasm', { credentials: 'same-origin' });
   Promise.all([csCore(wasm, store), claimTab(), loadAuto()]).then(function (r) {
     var c = r[0], s = w.screen || {}, tz;
