@@ -19,11 +19,30 @@ struct consumer::state {
                       rd_kafka_topic_partition_list_t* partitions) noexcept {
         if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
             log.info("kafka_partitions_assigned", {{"count", partitions->cnt}});
+            if (options.start_within.count() > 0) return assign_by_time(handle, partitions);
             rd_kafka_assign(handle, partitions);
         } else {
             log.info("kafka_partitions_revoked", {{"count", partitions->cnt}});
             rd_kafka_assign(handle, nullptr);
         }
+    }
+
+    // Starts each partition at the first message within options.start_within;
+    // if the broker cannot say, at the committed offset (logged).
+    void assign_by_time(rd_kafka_t* handle, rd_kafka_topic_partition_list_t* partitions) noexcept {
+        const auto since = std::chrono::duration_cast<std::chrono::milliseconds>(
+                               std::chrono::system_clock::now().time_since_epoch()) -
+                           options.start_within;
+        rd_kafka_topic_partition_list_t* list = rd_kafka_topic_partition_list_copy(partitions);
+        for (int i = 0; i < list->cnt; ++i) list->elems[i].offset = since.count();
+        const rd_kafka_resp_err_t err = rd_kafka_offsets_for_times(handle, list, 10'000);
+        if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+            log.warn("kafka_offsets_for_times_failed", {{"error", rd_kafka_err2str(err)}});
+            rd_kafka_assign(handle, partitions);
+        } else {
+            rd_kafka_assign(handle, list);
+        }
+        rd_kafka_topic_partition_list_destroy(list);
     }
 };
 

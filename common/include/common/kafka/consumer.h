@@ -29,6 +29,11 @@ struct consumer_options {
     std::vector<std::string> topics;
     std::string assignor = "range";               // range | roundrobin
     std::string offset_reset = "earliest";        // where a group without offsets starts
+    // Above zero: on each assignment every partition starts at its first
+    // message no older than this (by message timestamp, offsetsForTimes),
+    // not at the committed offset; the end if none is that recent. For
+    // services that rebuild recent in-memory state from the topic.
+    std::chrono::milliseconds start_within{0};
     std::map<std::string, std::string> settings;  // other librdkafka settings, applied last
 };
 
