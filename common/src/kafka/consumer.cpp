@@ -92,10 +92,19 @@ result<std::optional<consumed_message>> consumer::poll(std::chrono::milliseconds
 }
 
 result<void> consumer::commit(const std::vector<partition_offset>& offsets) noexcept {
+    std::vector<partition_commit> commits;
+    for (const auto& o : offsets) commits.push_back({o, {}});
+    return commit(commits);
+}
+
+result<void> consumer::commit(const std::vector<partition_commit>& commits) noexcept {
     rd_kafka_topic_partition_list_t* list =
-        rd_kafka_topic_partition_list_new(static_cast<int>(offsets.size()));
-    for (const auto& o : offsets) {
-        rd_kafka_topic_partition_list_add(list, o.topic.c_str(), o.partition)->offset = o.offset;
+        rd_kafka_topic_partition_list_new(static_cast<int>(commits.size()));
+    for (const auto& c : commits) {
+        rd_kafka_topic_partition_t* tp = rd_kafka_topic_partition_list_add(
+            list, c.position.topic.c_str(), c.position.partition);
+        tp->offset = c.position.offset;
+        set_metadata(tp, c.metadata);
     }
     const rd_kafka_resp_err_t err = rd_kafka_commit(state_->rk, list, 0);
     rd_kafka_topic_partition_list_destroy(list);
@@ -104,6 +113,28 @@ result<void> consumer::commit(const std::vector<partition_offset>& offsets) noex
         return failure{make_error_code(errc::kafka_consume)};
     }
     return {};
+}
+
+result<std::vector<partition_commit>> consumer::committed(
+    const std::vector<partition_offset>& partitions, std::chrono::milliseconds timeout) noexcept {
+    rd_kafka_topic_partition_list_t* list =
+        rd_kafka_topic_partition_list_new(static_cast<int>(partitions.size()));
+    for (const auto& p : partitions) {
+        rd_kafka_topic_partition_list_add(list, p.topic.c_str(), p.partition);
+    }
+    const rd_kafka_resp_err_t err =
+        rd_kafka_committed(state_->rk, list, static_cast<int>(timeout.count()));
+    std::vector<partition_commit> out;
+    if (err == RD_KAFKA_RESP_ERR_NO_ERROR) {
+        for (int i = 0; i < list->cnt; ++i) out.push_back(to_partition_commit(list->elems[i]));
+    }
+    rd_kafka_topic_partition_list_destroy(list);
+    if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+        state_->log.warn("kafka_committed_failed", {{"error", rd_kafka_err2str(err)}});
+        return failure{make_error_code(to_errc(err) == errc::kafka_rejected ? errc::kafka_consume
+                                                                             : to_errc(err))};
+    }
+    return out;
 }
 
 std::vector<partition_offset> consumer::assignment() const noexcept {

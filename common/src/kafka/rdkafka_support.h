@@ -5,6 +5,7 @@
 
 #include <librdkafka/rdkafka.h>
 
+#include <cstring>
 #include <map>
 #include <string>
 
@@ -79,6 +80,23 @@ inline consumed_message convert(const rd_kafka_message_t* m) {
     out.offset = m->offset;
     rd_kafka_timestamp_type_t type = RD_KAFKA_TIMESTAMP_NOT_AVAILABLE;
     out.timestamp_ms = rd_kafka_message_timestamp(m, &type);
+    return out;
+}
+
+// Commit metadata onto a partition entry (librdkafka copies it on commit and
+// frees it with the list), and a partition entry as ours.
+inline void set_metadata(rd_kafka_topic_partition_t* tp, const std::string& metadata) noexcept {
+    if (metadata.empty()) return;
+    tp->metadata = rd_kafka_mem_malloc(nullptr, metadata.size());
+    std::memcpy(tp->metadata, metadata.data(), metadata.size());
+    tp->metadata_size = metadata.size();
+}
+
+inline partition_commit to_partition_commit(const rd_kafka_topic_partition_t& tp) {
+    partition_commit out{{tp.topic, tp.partition, tp.offset}, {}};
+    if (tp.metadata != nullptr && tp.metadata_size > 0) {
+        out.metadata.assign(static_cast<const char*>(tp.metadata), tp.metadata_size);
+    }
     return out;
 }
 

@@ -51,6 +51,16 @@ struct partition_offset {
     std::int64_t offset = -1;
 };
 
+// A committed offset with its metadata: what the broker stores beside the
+// offset and gives back with it, for a consumer that needs more than the
+// offset to resume exactly there. Empty: none. The broker refuses a commit
+// whose metadata is longer than its offset.metadata.max.bytes (4096 bytes
+// by default).
+struct partition_commit {
+    partition_offset position;
+    std::string metadata;
+};
+
 class consumer {
 public:
     static result<std::unique_ptr<consumer>> create(consumer_options options, logger& log);
@@ -66,6 +76,15 @@ public:
 
     // Commits synchronously: each partition will be read from `offset` on.
     result<void> commit(const std::vector<partition_offset>& offsets) noexcept;
+    // The same, with each offset's metadata stored beside it.
+    result<void> commit(const std::vector<partition_commit>& commits) noexcept;
+
+    // The group's committed offset and its metadata for each of `partitions`
+    // (their `offset` is ignored); asks the broker, blocking up to `timeout`.
+    // A partition with no commit comes back with offset -1001 (librdkafka's
+    // "invalid") and no metadata.
+    result<std::vector<partition_commit>> committed(const std::vector<partition_offset>& partitions,
+                                                    std::chrono::milliseconds timeout) noexcept;
 
     // The partitions this member holds now.
     std::vector<partition_offset> assignment() const noexcept;
