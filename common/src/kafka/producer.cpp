@@ -135,7 +135,7 @@ void error_callback(rd_kafka_t* rk, int err, const char* reason, void* opaque) {
 
 }  // namespace
 
-result<rd_kafka_t*> producer::state::make_instance() noexcept {
+std::map<std::string, std::string> librdkafka_properties(const producer_options& options) {
     std::map<std::string, std::string> settings = {
         {"bootstrap.servers", options.brokers},
         {"client.id", options.client_id},
@@ -146,7 +146,11 @@ result<rd_kafka_t*> producer::state::make_instance() noexcept {
     for (const auto& [name, value] : options.settings) settings[name] = value;
     settings["enable.idempotence"] = "true";
     settings["acks"] = "all";
-    auto made = make_conf(settings, log);
+    return settings;
+}
+
+result<rd_kafka_t*> producer::state::make_instance() noexcept {
+    auto made = make_conf(librdkafka_properties(options), log);
     if (!made) return failure{made.error()};
     rd_kafka_conf_t* conf = *made;
     rd_kafka_conf_set_dr_msg_cb(conf, delivery_callback);

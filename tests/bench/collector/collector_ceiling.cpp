@@ -4,8 +4,8 @@
 // same body, the same contract headers, unkeyed as the collector sends an
 // un-gzipped batch) to the same topic with the collector's own producer
 // settings: they are read from the collector's config file through the
-// collector's parse_options and mapped to librdkafka names exactly as
-// common/src/kafka/producer.cpp does (acks=all and idempotence forced last).
+// collector's parse_options and mapped to librdkafka names by the producer's
+// own common::kafka::librdkafka_properties (acks=all and idempotence forced last).
 // It produces as fast as librdkafka takes messages for a bounded time and
 // count, waits for every delivery report, and prints one JSON line.
 //
@@ -38,6 +38,7 @@
 #include "collector/raw_message.h"
 #include "collector/service.h"
 #include "common/config.h"
+#include "common/kafka/producer.h"
 
 namespace {
 
@@ -45,24 +46,6 @@ namespace col = clickstream::collector;
 namespace raw = clickstream::collector::raw_header;
 using json = nlohmann::json;
 using steady = std::chrono::steady_clock;
-
-// The collector's producer settings, as common::kafka::producer makes them
-// (producer::state::make_instance): its options first, `settings` over them,
-// then the two that make delivery safe.
-std::map<std::string, std::string> producer_settings(
-    const clickstream::common::kafka::producer_options& o) {
-    std::map<std::string, std::string> s = {
-        {"bootstrap.servers", o.brokers},
-        {"client.id", o.client_id},
-        {"message.timeout.ms", std::to_string(o.message_timeout.count())},
-        {"linger.ms", std::to_string(o.linger.count())},
-        {"compression.type", o.compression},
-    };
-    for (const auto& [name, value] : o.settings) s[name] = value;
-    s["enable.idempotence"] = "true";
-    s["acks"] = "all";
-    return s;
-}
 
 // A failure of the tool itself (bad setting, broker unreachable): main
 // reports it and exits 1.
@@ -156,7 +139,7 @@ std::string unix_ms() {
 
 int measure(const col::collector_options& o, const std::string& body, double seconds,
             std::uint64_t max_messages, const std::string& user_agent) {
-    rd_kafka_conf_t* conf = make_conf(producer_settings(o.kafka));
+    rd_kafka_conf_t* conf = make_conf(clickstream::common::kafka::librdkafka_properties(o.kafka));
     tally t;
     t.latency_us.reserve(std::min<std::uint64_t>(max_messages, 4'000'000));
     rd_kafka_conf_set_dr_msg_cb(conf, on_delivery);
@@ -386,7 +369,7 @@ int run(const std::vector<std::string>& args) {
         die("config: ", e.what());
     }
     if (command == "settings") {
-        rd_kafka_conf_t* conf = make_conf(producer_settings(o.kafka));
+        rd_kafka_conf_t* conf = make_conf(clickstream::common::kafka::librdkafka_properties(o.kafka));
         std::cout << dump_conf(conf).dump() << std::endl;
         rd_kafka_conf_destroy(conf);
         return 0;

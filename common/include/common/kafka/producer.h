@@ -38,6 +38,12 @@ struct producer_options {
     std::map<std::string, std::string> settings;
 };
 
+// The librdkafka properties a producer is made with: the options under their
+// librdkafka names, `settings` over them, then enable.idempotence=true and
+// acks=all, which nothing overrides. Benchmarks read it to produce with
+// exactly the settings of a service's producer.
+std::map<std::string, std::string> librdkafka_properties(const producer_options& options);
+
 class producer final : public message_sink {
 public:
     // Start-up: a setting refused or the client not made is an error (the
