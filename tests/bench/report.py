@@ -13,6 +13,11 @@ A results file is a JSON list of figures, each:
    "command": "scripts/bench sdk", "date": "2026-11-25", "notes": "..."}
 `spread` is the half-width of the range over the runs (max - min) / 2.
 `ratio` is computed here: median / reference value.
+
+A figure may carry a plot, rendered with gnuplot into docs/benchmarks/ and
+shown under its area's table:
+  "series": {"x": "connections", "y": "requests/s", "log_x": false,
+             "lines": {"ours": [[x, y], ...], "ceiling": [[x, y], ...]}}
 """
 import datetime
 import json
@@ -78,6 +83,41 @@ def fmt(x):
     return f"{x:.3g}"
 
 
+PLOT_DIR = os.path.join(ROOT, "docs", "benchmarks")
+
+
+def plot(r, name):
+    """Renders r["series"] to docs/benchmarks/<name>.png; the file's path
+    relative to docs/, or None when gnuplot is missing."""
+    series = r["series"]
+    os.makedirs(PLOT_DIR, exist_ok=True)
+    png = os.path.join(PLOT_DIR, name + ".png")
+    lines = series.get("lines", {})
+    script = [
+        "set terminal pngcairo size 800,450 font 'sans,10'" if sh("gnuplot -e 'set terminal' 2>&1 | grep -c pngcairo")
+        not in ("", "0") else "set terminal png size 800,450",
+        f"set output '{png}'",
+        f"set title \"{r['measure'].replace(chr(34), '')}\" noenhanced",
+        f"set xlabel \"{series.get('x', '')}\" noenhanced",
+        f"set ylabel \"{series.get('y', '')}\" noenhanced",
+        "set grid", "set key left top", "set yrange [0:*]",
+    ]
+    if series.get("log_x"):
+        script.append("set logscale x")
+    plots = []
+    data = []
+    for label, points in lines.items():
+        plots.append(f"'-' using 1:2 with linespoints title \"{label}\" noenhanced")
+        data.append("\n".join(f"{x} {y}" for x, y in points) + "\ne")
+    script.append("plot " + ", ".join(plots))
+    text = "\n".join(script) + "\n" + "\n".join(data) + "\n"
+    try:
+        subprocess.run(["gnuplot"], input=text, text=True, check=True, capture_output=True, timeout=60)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return os.path.relpath(png, os.path.dirname(MD_PATH))
+
+
 def render(doc):
     m = doc.get("machine", {})
     out = [
@@ -110,6 +150,11 @@ def render(doc):
                 f"{fmt(ref.get('value')) + ' ' + unit if ref else '—'} | "
                 f"{'—' if ratio is None else f'{ratio:.2f}×'} | {r.get('better', '')} | `{r.get('command', '')}` | "
                 f"{r.get('date', '')} |")
+        plotted = [r for r in doc["results"] if r["area"] == area and r.get("series")]
+        for i, r in enumerate(plotted):
+            path = plot(r, f"{area}-{i + 1}")
+            if path:
+                out += ["", f"![{r['measure']}]({path})"]
         notes = [r for r in doc["results"] if r["area"] == area and r.get("notes")]
         if notes:
             out.append("")
