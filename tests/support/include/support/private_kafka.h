@@ -34,6 +34,8 @@ public:
     // `scripts/stack down kafka` (TERM, then KILL after 30 s).
     void stop();
     bool running() const;
+    // The broker's JVM (0 if it never started): for SIGSTOP/SIGCONT.
+    pid_t pid() const { return read_pid(); }
 
 private:
     bool run_stack(const std::string& args);
