@@ -125,6 +125,70 @@ TEST_F(collector_limits_it, slowloris_header_is_cut_off_after_the_header_timeout
     EXPECT_EQ(c.terminate(), 0);
 }
 
+// The header timeout bounds a new connection from its accept, not from its
+// first byte: a client that waits almost the whole timeout before its first
+// byte and then trickles the header is cut off once the timeout has passed
+// since it connected. (Before, the first byte and the header each had a full
+// timeout: 1.75 timeouts here.) The check allows half a timeout of slack for
+// a busy machine.
+TEST_F(collector_limits_it, slowloris_with_a_late_first_byte_is_cut_off_a_header_timeout_after_connecting) {
+    using namespace std::chrono;
+    json cfg = config();
+    cfg["limits"] = {{"header_timeout_ms", 2000}};
+    t::collector_process c(cfg);
+    raw_conn slow(port_of(c.url("")));
+    ASSERT_TRUE(slow.connected());
+    const auto connected = steady_clock::now();
+    std::this_thread::sleep_for(milliseconds(1500));
+    const std::string header = "POST /v1/batch?site=demo HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Pad: " +
+                               std::string(400, 'a') + "\r\n";
+    bool cut = false;
+    std::size_t sent = 0;
+    for (; sent < header.size() && !cut; ++sent) {
+        if (!slow.send(header.substr(sent, 1))) break;
+        cut = slow.closed_within(milliseconds(100));
+    }
+    if (!cut) cut = slow.wait_closed(seconds(10));
+    const auto open_for = duration_cast<milliseconds>(steady_clock::now() - connected);
+    EXPECT_TRUE(cut) << "still open after " << sent << " header bytes";
+    EXPECT_LT(open_for.count(), 3000) << "the connection outlived its header timeout (2000 ms) after "
+                                      << sent << " header bytes";
+    EXPECT_EQ(slow.received(), "") << "cut off without an answer";
+    EXPECT_EQ(t::http_get(c.url("/healthz")).status, 200);
+    EXPECT_EQ(c.terminate(), 0);
+}
+
+// On a kept-alive connection the next request's header has its own
+// `header_timeout` from its first byte: a request served, then a header
+// trickled, is cut off without an answer, and the first answer came whole.
+TEST_F(collector_limits_it, slowloris_on_a_kept_alive_connection_is_cut_off_after_its_header_timeout) {
+    using namespace std::chrono;
+    json cfg = config();
+    cfg["limits"] = {{"header_timeout_ms", 1000}, {"idle_timeout_ms", 60000}};
+    t::collector_process c(cfg);
+    raw_conn slow(port_of(c.url("")));
+    ASSERT_TRUE(slow.connected());
+    ASSERT_TRUE(slow.send("GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"));
+    for (int i = 0; i < 100 && slow.received().find("\r\n\r\n") == std::string::npos; ++i) {
+        ASSERT_FALSE(slow.closed_within(milliseconds(100))) << "closed after one request";
+    }
+    ASSERT_EQ(slow.received().rfind("HTTP/1.1 200", 0), 0U) << slow.received();
+    const auto answered = slow.received();
+    const std::string header = "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Pad: " +
+                               std::string(400, 'a') + "\r\n";
+    bool cut = false;
+    std::size_t sent = 0;
+    for (; sent < header.size() && !cut; ++sent) {
+        if (!slow.send(header.substr(sent, 1))) break;
+        cut = slow.closed_within(milliseconds(100));
+    }
+    if (!cut) cut = slow.wait_closed(seconds(10));
+    EXPECT_TRUE(cut) << "still open after " << sent << " header bytes";
+    EXPECT_LT(sent, header.size()) << "the whole header went through";
+    EXPECT_EQ(slow.received(), answered) << "the second request got no answer";
+    EXPECT_EQ(c.terminate(), 0);
+}
+
 TEST_F(collector_limits_it, body_trickled_past_the_body_timeout_is_cut_off_and_not_produced) {
     json cfg = config();
     cfg["limits"] = {{"body_timeout_ms", 1000}};

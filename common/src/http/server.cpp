@@ -79,6 +79,8 @@ bool is_malformed(const error_code& ec) {
            ec != bhttp::error::end_of_stream && ec != bhttp::error::partial_message;
 }
 
+using clock = std::chrono::steady_clock;
+
 template <class Stream>
 constexpr bool is_tls = !std::is_same_v<Stream, beast::tcp_stream>;
 
@@ -122,9 +124,13 @@ private:
     auto& lowest() { return beast::get_lowest_layer(stream_); }
     const server_options& options() const { return shared_->options; }
 
+    // A new connection has `header_timeout` from its accept to the end of its
+    // first request's header: TLS handshake, first byte and header together,
+    // so a client that trickles its first byte late cannot stretch the bound.
     void start() {
+        header_deadline_ = clock::now() + options().header_timeout;
         if constexpr (is_tls<Stream>) {
-            lowest().expires_after(options().header_timeout);
+            lowest().expires_at(header_deadline_);
             stream_.async_handshake(ssl::stream_base::server,
                                     [self = this->shared_from_this()](const error_code& ec) {
                                         if (ec) return self->shared_->fail(ec, "tls_handshake");
@@ -136,12 +142,17 @@ private:
     }
 
     // Waits for the next request's first byte (a keep-alive connection may
-    // idle), then reads its header.
+    // idle), then reads its header. A later request's header has
+    // `header_timeout` from its first byte.
     void next_request() {
         if (stop_) return close();
-        if (buffer_.size() > 0) return read_header();
+        if (buffer_.size() > 0) {
+            if (!first_) header_deadline_ = clock::now() + options().header_timeout;
+            return read_header();
+        }
         waiting_ = true;
-        lowest().expires_after(first_ ? options().header_timeout : options().idle_timeout);
+        if (first_) lowest().expires_at(header_deadline_);
+        else lowest().expires_after(options().idle_timeout);
         stream_.async_read_some(buffer_.prepare(4096), [self = this->shared_from_this()](
                                                            const error_code& ec, std::size_t n) {
             self->waiting_ = false;
@@ -151,6 +162,9 @@ private:
                 return self->close();
             }
             self->buffer_.commit(n);
+            if (!self->first_) {
+                self->header_deadline_ = clock::now() + self->options().header_timeout;
+            }
             self->read_header();
         });
     }
@@ -162,7 +176,7 @@ private:
         // Checked against Content-Length below, so the answer can be a 413. (Not
         // boost::none: Boost 1.74 compares the length against an empty optional.)
         parser_->body_limit(std::numeric_limits<std::uint64_t>::max());
-        lowest().expires_after(options().header_timeout);
+        lowest().expires_at(header_deadline_);
         bhttp::async_read_header(stream_, buffer_, *parser_,
                                  [self = this->shared_from_this()](
                                      const error_code& ec, std::size_t) { self->on_header(ec); });
@@ -276,6 +290,7 @@ private:
     std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
     peer peer_;
     std::uint64_t id_ = 0;
+    clock::time_point header_deadline_{};  // the current request's header is read by then
     bool first_ = true;
     bool waiting_ = false;  // idle between requests: may be closed at once on stop
     bool stop_ = false;

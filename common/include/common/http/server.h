@@ -5,9 +5,11 @@
 // `handler`, and writes the answer back. Sessions do I/O only.
 //
 // Per request the session:
-// - waits for the first byte under `idle_timeout` (`header_timeout` on a new
-//   connection), then reads the header under `header_timeout` and
-//   `header_limit` (431 past it);
+// - on a new connection, reads the TLS handshake, the first byte and the
+//   first header, all within `header_timeout` of the accept; on a kept-alive
+//   one, waits for the next first byte under `idle_timeout`, then reads the
+//   header within `header_timeout` of that byte; `header_limit` bounds the
+//   header (431 past it);
 // - answers 413 without reading a body whose Content-Length passes
 //   `body_limit`, and when a chunked body passes it while read;
 // - answers `Expect: 100-continue`, then reads the body under `body_timeout`;
