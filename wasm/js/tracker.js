@@ -324,9 +324,9 @@ function script(name, ok) {
 
 function start() {
   var t0 = performance.now();
+  var wasm = fetch(base + 'clickstream.wasm', { credentials: 'same-origin' });
   cookies = nav.cookieEnabled && cookiePut('cs_test', '1', 10) && cookieGet('cs_test') == '1';
   timeoutS = +lsGet('session_timeout_s') || 1800;
-  var wasm = fetch(base + 'clickstream.wasm', { credentials: 'same-origin' });
   Promise.all([csCore(wasm, store), claimTab(), loadAuto()]).then(function (r) {
     var c = r[0], s = w.screen || {}, tz;
     try { tz = Intl.DateTimeFormat().resolvedOptions().timeZone; } catch (e) {}
@@ -350,7 +350,7 @@ function start() {
     }).catch(function () {});
     run();  // queued commands first: a consent decision applies to the first page view
     if (opt.pageViews) { pageView(); watchPages(); }
-    if (autoTrack) autoTrack(track, opt, function () { return views; });
+    try { if (autoTrack) autoTrack(track, opt, function () { return views; }); } catch (e) {}
     w.addEventListener('pagehide', hide);
     w.addEventListener('pageshow', show);
     d.addEventListener('visibilitychange', function () { d.visibilityState == 'hidden' ? hide() : show(); });
