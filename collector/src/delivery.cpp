@@ -113,6 +113,8 @@ void delivery::replay_loop() {
         if (spool_.records() == 0) {
             if (!kafka_up_) {  // nothing to prove it with: try Kafka directly again
                 wait(options_.retry_backoff);
+                // Unless a batch was spooled meanwhile: its replay is the proof.
+                if (stopping_ || spool_.records() > 0) continue;
                 set_kafka_up(true);
             }
             if (options_.check_kafka &&

@@ -33,10 +33,11 @@ protected:
         ASSERT_TRUE(s);
         spool_ = std::move(*s);
     }
-    void start(std::uint64_t pending_limit = 1 << 20) {
+    void start(std::uint64_t pending_limit = 1 << 20,
+               std::chrono::milliseconds retry_backoff = std::chrono::milliseconds(10)) {
         delivery_options o;
         o.pending_limit = pending_limit;
-        o.retry_backoff = std::chrono::milliseconds(10);
+        o.retry_backoff = retry_backoff;
         delivery_ = std::make_unique<delivery>(sink_, *spool_, o, probe_, log_);
         delivery_->start();
     }
@@ -75,7 +76,9 @@ TEST_F(collector_delivery, taken_by_the_sink_is_acked) {
 }
 
 TEST_F(collector_delivery, failed_by_the_sink_is_spooled_then_replayed_in_order) {
-    start();
+    // A backoff longer than a slow fsync: with the spool still empty after
+    // it, the replay thread would try Kafka directly again (kafka_up).
+    start(1 << 20, std::chrono::milliseconds(500));
     sink_.fail_all();
     EXPECT_EQ(deliver(1), outcome::spooled);
     EXPECT_FALSE(delivery_->kafka_up());
