@@ -116,7 +116,8 @@ TEST_F(collector_kafka, consumer_resumes_after_its_committed_offset) {
         }
         ASSERT_EQ(first.size(), 10U);
         EXPECT_EQ(first.back().msg, msg(9));
-        ASSERT_TRUE((*c)->commit({{topic_, first.back().partition, first.back().offset + 1}}));
+        ASSERT_TRUE((*c)->commit(std::vector<kafka::partition_offset>{
+            {topic_, first.back().partition, first.back().offset + 1}}));
         (*c)->close();
     }
     auto c = kafka::consumer::create(o, log_);
