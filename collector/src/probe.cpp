@@ -46,14 +46,54 @@ probe::probe(common::metrics::registry& r)
                          "1 while Kafka takes messages, 0 while batches go to the spool.")
                     .with({})) {
     kafka_up_.set(1);
+    for (const outcome o : {outcome::acked, outcome::spooled, outcome::refused}) {
+        const auto i = static_cast<std::size_t>(o);
+        batch_series_[i] = &batches_.with({std::string(to_string(o))});
+        batch_bytes_series_[i] = &batch_bytes_.with({std::string(to_string(o))});
+    }
+}
+
+std::size_t probe::route_index(std::string_view route) noexcept {
+    static constexpr std::array<std::string_view, route_count> routes = {
+        "batch", "pixel", "config", "preflight", "sdk", "healthz", "readyz", "metrics", "other",
+        "options"};
+    for (std::size_t i = 0; i < routes.size(); ++i) {
+        if (routes[i] == route) return i;
+    }
+    return route_count;
+}
+
+common::metrics::counter& probe::request_counter(std::size_t route, std::string_view name,
+                                                 unsigned status) {
+    if (route == route_count || status < first_status || status >= first_status + status_count) {
+        return requests_.with({std::string(name), std::to_string(status)});
+    }
+    auto& slot = request_series_[route * status_count + (status - first_status)];
+    common::metrics::counter* c = slot.load(std::memory_order_acquire);
+    if (c == nullptr) {  // a race makes `with` find the same series twice: harmless
+        c = &requests_.with({std::string(name), std::to_string(status)});
+        slot.store(c, std::memory_order_release);
+    }
+    return *c;
 }
 
 void probe::request(std::string_view route, unsigned status) {
-    requests_.with({std::string(route), std::to_string(status)}).inc();
+    request_counter(route_index(route), route, status).inc();
 }
 
 void probe::received_bytes(std::string_view route, std::size_t bytes) {
-    received_bytes_.with({std::string(route)}).inc(static_cast<double>(bytes));
+    const std::size_t i = route_index(route);
+    common::metrics::counter* c = nullptr;
+    if (i == route_count) {
+        c = &received_bytes_.with({std::string(route)});
+    } else {
+        c = received_series_[i].load(std::memory_order_acquire);
+        if (c == nullptr) {
+            c = &received_bytes_.with({std::string(route)});
+            received_series_[i].store(c, std::memory_order_release);
+        }
+    }
+    c->inc(static_cast<double>(bytes));
 }
 
 void probe::rejected(std::string_view reason) {
@@ -61,8 +101,8 @@ void probe::rejected(std::string_view reason) {
 }
 
 void probe::batch(outcome o, std::size_t bytes) {
-    batches_.with({std::string(to_string(o))}).inc();
-    batch_bytes_.with({std::string(to_string(o))}).inc(static_cast<double>(bytes));
+    batch_series_[static_cast<std::size_t>(o)]->inc();
+    batch_bytes_series_[static_cast<std::size_t>(o)]->inc(static_cast<double>(bytes));
 }
 
 void probe::produce_latency(double seconds) {

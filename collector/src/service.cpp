@@ -46,7 +46,9 @@ service::service(const collector_options& options, const trusted_proxies& proxie
       config_{options, proxies, files},
       delivery_(durable),
       probe_(metrics),
-      log_(log) {}
+      log_(log) {
+    for (const auto& [key, site] : options.sites) set_cookies_ = set_cookies_ || site.set_cookie;
+}
 
 service_status service::status() const {
     service_status s;
@@ -73,7 +75,9 @@ void service::answered(std::string_view route, const common::http::response& res
 void service::on_request(common::http::request&& req, const common::http::peer& from,
                          common::http::responder respond) noexcept {
     const auto start = std::chrono::steady_clock::now();
-    request_context ctx{from, now_ms(), random_hex_id(), random_uuid()};
+    // A fresh anonymous id only where a site may need one for its cookie.
+    request_context ctx{from, now_ms(), random_hex_id(),
+                        set_cookies_ ? random_uuid() : std::string()};
     handled h = handle_request(req, ctx, config_, status());
     probe_.received_bytes(h.route, req.body().size());
     if (!h.reject.empty()) probe_.rejected(h.reject);

@@ -3,6 +3,8 @@
 // depths, connections) is registered once with watch().
 #pragma once
 
+#include <array>
+#include <atomic>
 #include <cstddef>
 #include <functional>
 #include <string_view>
@@ -43,6 +45,15 @@ public:
     common::metrics::registry& registry() noexcept { return registry_; }
 
 private:
+    // The routes and statuses of requests_, and the routes of received_bytes_,
+    // looked up once per label set and then found without the family's lock
+    // or any allocation: these are counted on every request.
+    static constexpr std::size_t route_count = 10;  // the routes handle_request names
+    static constexpr unsigned first_status = 100, status_count = 500;
+    static std::size_t route_index(std::string_view route) noexcept;  // route_count: other
+    common::metrics::counter& request_counter(std::size_t route, std::string_view name,
+                                              unsigned status);
+
     common::metrics::registry& registry_;
     common::metrics::family<common::metrics::counter>& requests_;
     common::metrics::family<common::metrics::counter>& received_bytes_;
@@ -53,6 +64,10 @@ private:
     common::metrics::gauge& in_flight_;
     common::metrics::counter& replayed_;
     common::metrics::gauge& kafka_up_;
+    std::array<std::atomic<common::metrics::counter*>, route_count * status_count> request_series_{};
+    std::array<std::atomic<common::metrics::counter*>, route_count> received_series_{};
+    std::array<common::metrics::counter*, 3> batch_series_{};  // by outcome
+    std::array<common::metrics::counter*, 3> batch_bytes_series_{};
 };
 
 }  // namespace clickstream::collector

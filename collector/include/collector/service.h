@@ -43,6 +43,7 @@ private:
     delivery& delivery_;
     probe& probe_;
     common::logger& log_;
+    bool set_cookies_ = false;  // some site sets the anonymous id cookie
     std::atomic<bool> draining_{false};
     std::atomic<std::size_t> in_flight_{0};
     std::atomic<std::uint64_t> served_{0};

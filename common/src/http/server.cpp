@@ -30,6 +30,8 @@ class session_base {
 public:
     virtual ~session_base() = default;
     virtual void stop() = 0;
+    // Writes the answer to the request the handler has (on the session's strand).
+    virtual void answer(response&& res) = 0;
 };
 
 }  // namespace
@@ -47,7 +49,37 @@ struct server::shared {
     std::unordered_map<std::uint64_t, std::weak_ptr<session_base>> sessions;
     std::vector<std::shared_ptr<tcp::acceptor>> acceptors;
 
-    shared(server_options o, handler& a, logger& l) : options(o), app(a), log(l) {}
+    // Answers given from threads that are not the I/O threads (Kafka's
+    // delivery reports, the spool): gathered and handed to the I/O threads
+    // in one post per gathering, not one per answer, so a burst of delivery
+    // reports wakes an I/O thread once.
+    net::io_context& io;
+    std::mutex answers_mutex;
+    std::vector<std::pair<std::shared_ptr<session_base>, response>> answers;
+
+    shared(net::io_context& i, server_options o, handler& a, logger& l)
+        : options(o), app(a), log(l), io(i) {}
+
+    void answer_later(std::shared_ptr<session_base> s, response&& res,
+                      const std::shared_ptr<shared>& self) {
+        bool first = false;
+        {
+            std::lock_guard lock(answers_mutex);
+            first = answers.empty();
+            answers.emplace_back(std::move(s), std::move(res));
+        }
+        if (first) net::post(io, [self] { self->deliver_answers(); });
+    }
+    // On an I/O thread: each session's strand runs its answer here and now
+    // unless the strand is busy on another thread.
+    void deliver_answers() {
+        std::vector<std::pair<std::shared_ptr<session_base>, response>> ready;
+        {
+            std::lock_guard lock(answers_mutex);
+            ready.swap(answers);
+        }
+        for (auto& [s, res] : ready) s->answer(std::move(res));
+    }
 
     std::uint64_t add(const std::shared_ptr<session_base>& s) {
         std::lock_guard lock(mutex);
@@ -81,15 +113,23 @@ bool is_malformed(const error_code& ec) {
 
 using clock = std::chrono::steady_clock;
 
+// Each connection's I/O runs on its strand, named by its concrete type (not
+// the type-erased any_io_executor of beast::tcp_stream): no type-erased
+// executor copies and reference counts on every operation.
+using strand = net::strand<net::io_context::executor_type>;
+using strand_socket = net::basic_stream_socket<tcp, strand>;
+using plain_stream = beast::basic_stream<tcp, strand>;
+using tls_stream = beast::ssl_stream<plain_stream>;
+
 template <class Stream>
-constexpr bool is_tls = !std::is_same_v<Stream, beast::tcp_stream>;
+constexpr bool is_tls = !std::is_same_v<Stream, plain_stream>;
 
 // One connection: reads requests one by one, hands each to the handler,
 // writes the answers. Every step runs on the connection's strand.
 template <class Stream>
 class session final : public session_base, public std::enable_shared_from_this<session<Stream>> {
 public:
-    session(tcp::socket&& socket, ssl::context* tls, shared_ptr_t shared)
+    session(strand_socket&& socket, ssl::context* tls, shared_ptr_t shared)
         : stream_(make_stream(std::move(socket), tls)), shared_(std::move(shared)) {
         error_code ec;
         const auto remote = beast::get_lowest_layer(stream_).socket().remote_endpoint(ec);
@@ -113,8 +153,14 @@ public:
         });
     }
 
+    void answer(response&& res) override {
+        res_ = std::move(res);
+        net::dispatch(stream_.get_executor(),
+                      [self = this->shared_from_this()] { self->write(self->keep_alive_); });
+    }
+
 private:
-    static Stream make_stream(tcp::socket&& socket, ssl::context* tls) {
+    static Stream make_stream(strand_socket&& socket, ssl::context* tls) {
         if constexpr (is_tls<Stream>)
             return Stream(std::move(socket), *tls);
         else
@@ -176,6 +222,12 @@ private:
         // Checked against Content-Length below, so the answer can be a 413. (Not
         // boost::none: Boost 1.74 compares the length against an empty optional.)
         parser_->body_limit(std::numeric_limits<std::uint64_t>::max());
+        // Most requests arrive whole in the first read: parse them here rather
+        // than through an asynchronous read that would only post its result.
+        error_code parsed;
+        if (parse_buffered(parsed, [this] { return parser_->is_header_done(); })) {
+            return on_header(parsed);
+        }
         lowest().expires_at(header_deadline_);
         bhttp::async_read_header(stream_, buffer_, *parser_,
                                  [self = this->shared_from_this()](
@@ -218,8 +270,27 @@ private:
         read_body();
     }
 
+    // Feeds the bytes already read to the parser. True when that finished the
+    // phase (`done()`) or failed (`ec`); false when more must be read.
+    template <class Done>
+    bool parse_buffered(error_code& ec, Done done) {
+        while (buffer_.size() > 0 && !done()) {
+            const std::size_t used = parser_->put(buffer_.data(), ec);
+            buffer_.consume(used);
+            if (ec == bhttp::error::need_more) {
+                ec = {};
+                return false;
+            }
+            if (ec) return true;
+            if (used == 0) return false;
+        }
+        return done();
+    }
+
     void read_body() {
         parser_->body_limit(options().body_limit);
+        error_code parsed;
+        if (parse_buffered(parsed, [this] { return parser_->is_done(); })) return on_body(parsed);
         lowest().expires_after(options().body_timeout);
         bhttp::async_read(stream_, buffer_, *parser_,
                           [self = this->shared_from_this()](const error_code& ec, std::size_t) {
@@ -246,9 +317,13 @@ private:
         lowest().expires_never();
         shared_->app.on_request(std::move(req), peer_,
                                 [self = this->shared_from_this()](response&& res) {
-                                    auto out = std::make_shared<response>(std::move(res));
-                                    net::post(self->stream_.get_executor(),
-                                              [self, out] { self->write(out, self->keep_alive_); });
+                                    // Answered at once (no Kafka): already on the strand.
+                                    if (self->stream_.get_executor().running_in_this_thread()) {
+                                        self->res_ = std::move(res);
+                                        return self->write(self->keep_alive_);
+                                    }
+                                    self->shared_->answer_later(self, std::move(res),
+                                                                self->shared_);
                                 });
     }
 
@@ -256,22 +331,24 @@ private:
     void refuse(status code, std::string_view reason) {
         const request empty;
         const request& req = parser_ ? parser_->get() : empty;
-        write(std::make_shared<response>(shared_->app.on_refused(code, reason, req)), false);
+        res_ = shared_->app.on_refused(code, reason, req);
+        write(false);
     }
 
-    void write(std::shared_ptr<response> res, bool keep_alive) {
-        res->keep_alive(keep_alive && !stop_ && !shared_->stopping);
+    // Writes res_; the session has one request at a time, so one answer.
+    void write(bool keep_alive) {
+        res_.keep_alive(keep_alive && !stop_ && !shared_->stopping);
         lowest().expires_after(options().write_timeout);
-        bhttp::async_write(
-            stream_, *res,
-            [self = this->shared_from_this(), res](const error_code& ec, std::size_t) {
-                if (ec) {
-                    self->shared_->fail(ec, "write");
-                    return self->close();
-                }
-                if (res->need_eof()) return self->close();
-                self->next_request();
-            });
+        bhttp::async_write(stream_, res_,
+                           [self = this->shared_from_this()](const error_code& ec, std::size_t) {
+                               if (ec) {
+                                   self->shared_->fail(ec, "write");
+                                   return self->close();
+                               }
+                               if (self->res_.need_eof()) return self->close();
+                               self->res_ = response();  // its memory goes before the idle wait
+                               self->next_request();
+                           });
     }
 
     void close() {
@@ -288,6 +365,7 @@ private:
     shared_ptr_t shared_;
     beast::flat_buffer buffer_;
     std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
+    response res_;  // the answer being written
     peer peer_;
     std::uint64_t id_ = 0;
     clock::time_point header_deadline_{};  // the current request's header is read by then
@@ -306,14 +384,14 @@ public:
 
     void accept() {
         acceptor_->async_accept(
-            net::make_strand(io_),
-            [self = shared_from_this()](const error_code& ec, tcp::socket socket) {
+            strand(io_.get_executor()),
+            [self = shared_from_this()](const error_code& ec, strand_socket socket) {
                 self->on_accept(ec, std::move(socket));
             });
     }
 
 private:
-    void on_accept(const error_code& ec, tcp::socket socket) {
+    void on_accept(const error_code& ec, strand_socket socket) {
         if (ec == net::error::operation_aborted || !acceptor_->is_open()) return;  // stopped
         if (ec) {
             shared_->fail(ec, "accept");
@@ -323,12 +401,9 @@ private:
             ++shared_->refused;
             shared_->log.debug("http_connection_refused", {{"reason", "max_connections"}});
         } else if (tls_ != nullptr) {
-            std::make_shared<session<beast::ssl_stream<beast::tcp_stream>>>(std::move(socket), tls_,
-                                                                            shared_)
-                ->run();
+            std::make_shared<session<tls_stream>>(std::move(socket), tls_, shared_)->run();
         } else {
-            std::make_shared<session<beast::tcp_stream>>(std::move(socket), nullptr, shared_)
-                ->run();
+            std::make_shared<session<plain_stream>>(std::move(socket), nullptr, shared_)->run();
         }
         accept();
     }
@@ -356,7 +431,7 @@ std::unique_ptr<ssl::context> make_tls_context(const std::string& certificate_ch
 }
 
 server::server(net::io_context& io, server_options options, handler& app, logger& log)
-    : io_(io), shared_(std::make_shared<shared>(options, app, log)) {}
+    : io_(io), shared_(std::make_shared<shared>(io, options, app, log)) {}
 
 server::~server() {
     stop_accepting();
