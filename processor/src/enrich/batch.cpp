@@ -1,6 +1,7 @@
 #include "processor/enrich/batch.h"
 
 #include <clickstream/wire/batch_v1.h>
+#include <json_writer.h>
 
 #include <algorithm>
 #include <array>
@@ -8,6 +9,7 @@
 #include <cmath>
 #include <nlohmann/json.hpp>
 
+#include "json_tape.h"
 #include "processor/enrich/url.h"
 #include "text.h"
 
@@ -87,343 +89,474 @@ bool is_uuid_v4(std::string_view s) {
 }
 
 // Walks a parsed document in the schema's field order and stops at the first
-// violation, keeping the JSON Pointer of where it is.
+// violation, keeping the JSON Pointer of where it is. `R` is a reference to
+// a node: detail::tape_ref for bodies, json_ref (below) for the pixel's
+// document. Pointers are built only for a violation: `base` is the parent's
+// pointer and `field` the member's name.
+template <class R>
 class validator {
 public:
     std::optional<batch_error> error;
+
+    static std::string at(const std::string& base, std::string_view field) {
+        std::string p;
+        p.reserve(base.size() + 1 + field.size());
+        p += base;
+        p += '/';
+        p += field;
+        return p;
+    }
 
     bool fail(batch_reason reason, std::string path, std::string detail) {
         if (!error) error = batch_error{reason, std::move(path), std::move(detail)};
         return false;
     }
 
-    // The member `key` of `obj` (an object), or nullptr when absent; a
-    // required one that is absent is a violation.
-    const json* member(const json& obj, const std::string& path, const char* key, bool required) {
-        const auto it = obj.find(key);
-        if (it == obj.end()) {
-            if (required) fail(batch_reason::missing_field, path + "/" + key, "required");
-            return nullptr;
-        }
-        return &*it;
+    // The member `key` of `obj` (an object), or absent; a required one that
+    // is absent is a violation.
+    R member(const R& obj, const std::string& base, std::string_view key, bool required) {
+        R m = obj.member(key);
+        if (!m && required) fail(batch_reason::missing_field, at(base, key), "required");
+        return m;
     }
 
-    bool object(const json& j, const std::string& path) {
+    bool object(const R& j, const std::string& path) {
         return j.is_object() || fail(batch_reason::wrong_type, path, "expected an object");
     }
 
     // A string of at most `max` characters (and at least `min`).
-    bool string(const json* j, const std::string& path, std::size_t min, std::size_t max,
-                std::string& out) {
-        if (j == nullptr) return !error;
-        if (!j->is_string()) return fail(batch_reason::wrong_type, path, "expected a string");
-        const auto& s = j->get_ref<const std::string&>();
+    bool string(const R& j, const std::string& base, std::string_view field, std::size_t min,
+                std::size_t max, std::string& out) {
+        if (!j) return !error;
+        if (!j.is_string()) return fail(batch_reason::wrong_type, at(base, field), "expected a string");
+        const std::string_view s = j.str();
         const std::size_t n = code_points(s);
         if (n > max) {
-            return fail(batch_reason::too_large, path,
+            return fail(batch_reason::too_large, at(base, field),
                         "longer than " + std::to_string(max) + " characters");
         }
-        if (n < min) return fail(batch_reason::bad_value, path, "empty");
-        out = s;
+        if (n < min) return fail(batch_reason::bad_value, at(base, field), "empty");
+        out.assign(s.data(), s.size());
         return true;
     }
 
     // An integer in [min, max]; a number with a zero fraction counts (as in
     // JSON Schema).
-    bool integer(const json* j, const std::string& path, std::int64_t min, std::int64_t max,
-                 std::int64_t& out) {
-        if (j == nullptr) return !error;
+    bool integer(const R& j, const std::string& base, std::string_view field, std::int64_t min,
+                 std::int64_t max, std::int64_t& out) {
+        if (!j) return !error;
         std::int64_t v = 0;
-        if (j->is_number_integer() && !j->is_number_unsigned()) {
-            v = j->get<std::int64_t>();
-        } else if (j->is_number_unsigned()) {
-            const auto u = j->get<std::uint64_t>();
-            if (u > static_cast<std::uint64_t>(max)) {
-                return fail(batch_reason::bad_value, path, "out of range");
+        switch (j.kind()) {
+            case detail::tape_kind::integer:
+                v = j.integer();
+                break;
+            case detail::tape_kind::unsigned_: {
+                const auto u = j.unsigned_integer();
+                if (u > static_cast<std::uint64_t>(max)) {
+                    return fail(batch_reason::bad_value, at(base, field), "out of range");
+                }
+                v = static_cast<std::int64_t>(u);
+                break;
             }
-            v = static_cast<std::int64_t>(u);
-        } else if (j->is_number_float()) {
-            const double d = j->get<double>();
-            if (!std::isfinite(d) || std::floor(d) != d) {
-                return fail(batch_reason::wrong_type, path, "expected an integer");
+            case detail::tape_kind::floating: {
+                const double d = j.floating();
+                if (!std::isfinite(d) || std::floor(d) != d) {
+                    return fail(batch_reason::wrong_type, at(base, field), "expected an integer");
+                }
+                if (d < static_cast<double>(min) || d > static_cast<double>(max)) {
+                    return fail(batch_reason::bad_value, at(base, field), "out of range");
+                }
+                v = static_cast<std::int64_t>(d);
+                break;
             }
-            if (d < static_cast<double>(min) || d > static_cast<double>(max)) {
-                return fail(batch_reason::bad_value, path, "out of range");
-            }
-            v = static_cast<std::int64_t>(d);
-        } else {
-            return fail(batch_reason::wrong_type, path, "expected an integer");
+            default:
+                return fail(batch_reason::wrong_type, at(base, field), "expected an integer");
         }
-        if (v < min || v > max) return fail(batch_reason::bad_value, path, "out of range");
+        if (v < min || v > max) return fail(batch_reason::bad_value, at(base, field), "out of range");
         out = v;
         return true;
     }
 
-    bool boolean(const json* j, const std::string& path, bool& out) {
-        if (j == nullptr) return !error;
-        if (!j->is_boolean()) return fail(batch_reason::wrong_type, path, "expected a boolean");
-        out = j->get<bool>();
+    bool boolean(const R& j, const std::string& base, std::string_view field, bool& out) {
+        if (!j) return !error;
+        if (!j.is_boolean()) {
+            return fail(batch_reason::wrong_type, at(base, field), "expected a boolean");
+        }
+        out = j.boolean();
         return true;
     }
 
-    bool size(const json* j, const std::string& path, std::optional<batch_size>& out) {
-        if (j == nullptr) return !error;
-        if (!object(*j, path)) return false;
+    bool size(const R& j, const std::string& base, std::string_view field,
+              std::optional<batch_size>& out) {
+        if (!j) return !error;
+        const std::string path = at(base, field);
+        if (!object(j, path)) return false;
         batch_size s;
         const auto max = static_cast<std::int64_t>(wire::max_screen_side);
-        if (!integer(member(*j, path, "w", true), path + "/w", 0, max, s.w)) return false;
-        if (!integer(member(*j, path, "h", true), path + "/h", 0, max, s.h)) return false;
+        if (!integer(member(j, path, "w", true), path, "w", 0, max, s.w)) return false;
+        if (!integer(member(j, path, "h", true), path, "h", 0, max, s.h)) return false;
         out = s;
         return true;
     }
 
-    bool context(const json& j, const std::string& path, batch_context& c) {
+    bool context(const R& j, const std::string& path, batch_context& c) {
         if (!object(j, path)) return false;
-        if (!string(member(j, path, "anonymous_id", true), path + "/anonymous_id", 1,
+        if (!string(member(j, path, "anonymous_id", true), path, "anonymous_id", 1,
                     wire::max_anonymous_id, c.anonymous_id) ||
-            !string(member(j, path, "user_id", false), path + "/user_id", 1, wire::max_user_id,
+            !string(member(j, path, "user_id", false), path, "user_id", 1, wire::max_user_id,
                     c.user_id)) {
             return false;
         }
-        if (const json* p = member(j, path, "platform", true)) {
+        if (const R p = member(j, path, "platform", true)) {
             static constexpr std::array<std::string_view, 5> platforms = {"web", "ios", "android",
                                                                           "desktop", "server"};
-            const bool known =
-                p->is_string() && std::find(platforms.begin(), platforms.end(),
-                                            p->get_ref<const std::string&>()) != platforms.end();
-            if (!known)
-                return fail(batch_reason::bad_value, path + "/platform", "unknown platform");
-            c.platform = p->get<std::string>();
+            const bool known = p.is_string() && std::find(platforms.begin(), platforms.end(),
+                                                          p.str()) != platforms.end();
+            if (!known) return fail(batch_reason::bad_value, at(path, "platform"), "unknown platform");
+            c.platform.assign(p.str());
         } else {
             return false;
         }
-        if (const json* app = member(j, path, "app", false)) {
-            if (!object(*app, path + "/app") ||
-                !string(member(*app, path + "/app", "name", false), path + "/app/name", 0, 128,
+        if (const R app = member(j, path, "app", false)) {
+            const std::string app_path = at(path, "app");
+            if (!object(app, app_path) ||
+                !string(member(app, app_path, "name", false), app_path, "name", 0, 128,
                         c.app_name) ||
-                !string(member(*app, path + "/app", "version", false), path + "/app/version", 0, 64,
+                !string(member(app, app_path, "version", false), app_path, "version", 0, 64,
                         c.app_version)) {
                 return false;
             }
         }
-        if (!size(member(j, path, "screen", false), path + "/screen", c.screen) ||
-            !size(member(j, path, "viewport", false), path + "/viewport", c.viewport) ||
-            !string(member(j, path, "language", false), path + "/language", 0, 35, c.language) ||
-            !string(member(j, path, "time_zone", false), path + "/time_zone", 0, 64, c.time_zone) ||
-            !integer(member(j, path, "session_timeout_s", true), path + "/session_timeout_s",
+        if (!size(member(j, path, "screen", false), path, "screen", c.screen) ||
+            !size(member(j, path, "viewport", false), path, "viewport", c.viewport) ||
+            !string(member(j, path, "language", false), path, "language", 0, 35, c.language) ||
+            !string(member(j, path, "time_zone", false), path, "time_zone", 0, 64, c.time_zone) ||
+            !integer(member(j, path, "session_timeout_s", true), path, "session_timeout_s",
                      wire::min_session_timeout_s, wire::max_session_timeout_s,
                      c.session_timeout_s) ||
-            !string(member(j, path, "tab_id", false), path + "/tab_id", 1, wire::max_tab_id,
+            !string(member(j, path, "tab_id", false), path, "tab_id", 1, wire::max_tab_id,
                     c.tab_id) ||
-            !boolean(member(j, path, "webdriver", false), path + "/webdriver", c.webdriver)) {
+            !boolean(member(j, path, "webdriver", false), path, "webdriver", c.webdriver)) {
             return false;
         }
         return true;
     }
 
-    bool dropped(const json* j, const std::string& path, batch_dropped& d) {
-        if (j == nullptr) return !error;
-        if (!object(*j, path)) return false;
+    bool dropped(const R& j, const std::string& path, batch_dropped& d) {
+        if (!j) return !error;
+        if (!object(j, path)) return false;
         const std::int64_t max = wire::max_epoch_ms;
-        return integer(member(*j, path, "queue_full", false), path + "/queue_full", 0, max,
+        return integer(member(j, path, "queue_full", false), path, "queue_full", 0, max,
                        d.queue_full) &&
-               integer(member(*j, path, "consent_denied", false), path + "/consent_denied", 0, max,
+               integer(member(j, path, "consent_denied", false), path, "consent_denied", 0, max,
                        d.consent_denied) &&
-               integer(member(*j, path, "rejected", false), path + "/rejected", 0, max, d.rejected);
+               integer(member(j, path, "rejected", false), path, "rejected", 0, max, d.rejected);
     }
 
-    bool props(const json* j, const std::string& path, std::string& out) {
-        if (j == nullptr) return !error;
-        if (!object(*j, path)) return false;
-        if (j->size() > wire::max_props) {
+    // The props object, checked, and written back compactly with its keys in
+    // byte order, a repeated key once with its last value (as the DOM held
+    // it), numbers as JSON.stringify writes them.
+    bool props(const R& j, const std::string& base, std::string& out) {
+        if (!j) return !error;
+        const std::string path = at(base, "props");
+        if (!object(j, path)) return false;
+        std::vector<std::pair<std::string_view, R>> items;
+        items.reserve(j.size());
+        for (R c = j.first_child(); c; c = c.next_sibling(j)) items.emplace_back(c.key(), c);
+        // Stable: among equal keys the last stays last, and it is the one kept.
+        std::stable_sort(items.begin(), items.end(),
+                         [](const auto& a, const auto& b) { return a.first < b.first; });
+        std::size_t unique = 0;
+        for (std::size_t i = 0; i < items.size(); ++i) {
+            if (i + 1 < items.size() && items[i + 1].first == items[i].first) continue;
+            items[unique++] = items[i];
+        }
+        items.resize(unique);
+        if (items.size() > wire::max_props) {
             return fail(batch_reason::too_large, path,
                         "more than " + std::to_string(wire::max_props) + " properties");
         }
-        for (const auto& [key, value] : j->items()) {
-            // The pointer escapes '~' and '/' in the key (RFC 6901).
-            std::string token;
-            for (const char c : key) {
-                if (c == '~') {
-                    token += "~0";
-                } else if (c == '/') {
-                    token += "~1";
-                } else {
-                    token += c;
-                }
-            }
-            const std::string at = path + "/" + token;
+        for (const auto& [key, value] : items) {
             if (code_points(key) > wire::max_prop_key) {
-                return fail(batch_reason::too_large, at, "property name too long");
+                return fail(batch_reason::too_large, at(path, pointer_token(key)),
+                            "property name too long");
             }
             if (value.is_string()) {
-                if (code_points(value.get_ref<const std::string&>()) > wire::max_prop_string) {
-                    return fail(batch_reason::too_large, at, "property value too long");
+                if (code_points(value.str()) > wire::max_prop_string) {
+                    return fail(batch_reason::too_large, at(path, pointer_token(key)),
+                                "property value too long");
                 }
             } else if (!value.is_number() && !value.is_boolean()) {
-                return fail(batch_reason::wrong_type, at, "expected a string, number or boolean");
+                return fail(batch_reason::wrong_type, at(path, pointer_token(key)),
+                            "expected a string, number or boolean");
             }
         }
-        out = j->dump();
+        out.clear();
+        out += '{';
+        for (std::size_t i = 0; i < items.size(); ++i) {
+            if (i > 0) out += ',';
+            append_json_string(out, items[i].first);
+            out += ':';
+            const R& v = items[i].second;
+            switch (v.kind()) {
+                case detail::tape_kind::string:
+                    append_json_string(out, v.str());
+                    break;
+                case detail::tape_kind::boolean:
+                    out += v.boolean() ? "true" : "false";
+                    break;
+                case detail::tape_kind::integer:
+                    append_json_integer(out, v.integer());
+                    break;
+                case detail::tape_kind::unsigned_: {
+                    char digits[24];
+                    const auto r = std::to_chars(digits, digits + sizeof digits, v.unsigned_integer());
+                    out.append(digits, r.ptr);
+                    break;
+                }
+                default:
+                    append_json_number(out, v.floating());
+                    break;
+            }
+        }
+        out += '}';
         return true;
     }
 
-    bool element(const json* j, const std::string& path, std::optional<batch_element>& out) {
-        if (j == nullptr) return !error;
-        if (!object(*j, path)) return false;
-        batch_element e;
+    bool element(const R& j, const std::string& base, std::optional<batch_element>& out) {
+        if (!j) return !error;
+        const std::string path = at(base, "element");
+        if (!object(j, path)) return false;
+        batch_element& e = out ? *out : out.emplace();
         bool outbound = false;
-        const json* o = member(*j, path, "outbound", false);
-        if (!string(member(*j, path, "selector", false), path + "/selector", 0, wire::max_selector,
+        const R o = member(j, path, "outbound", false);
+        if (!string(member(j, path, "selector", false), path, "selector", 0, wire::max_selector,
                     e.selector) ||
-            !string(member(*j, path, "text", false), path + "/text", 0, wire::max_element_text,
+            !string(member(j, path, "text", false), path, "text", 0, wire::max_element_text,
                     e.text) ||
-            !string(member(*j, path, "href", false), path + "/href", 0, wire::max_url, e.href) ||
-            !boolean(o, path + "/outbound", outbound)) {
+            !string(member(j, path, "href", false), path, "href", 0, wire::max_url, e.href) ||
+            !boolean(o, path, "outbound", outbound)) {
             return false;
         }
-        if (o != nullptr) e.outbound = outbound;
-        out = std::move(e);
+        if (o) {
+            e.outbound = outbound;
+        } else {
+            e.outbound.reset();
+        }
         return true;
     }
 
-    bool event(const json& j, const std::string& path, batch_event& e) {
+    bool event(const R& j, const std::string& path, batch_event& e) {
         if (!object(j, path)) return false;
-        if (const json* id = member(j, path, "id", true)) {
-            if (!id->is_string()) return fail(batch_reason::wrong_type, path + "/id", "string");
-            if (!is_uuid_v4(id->get_ref<const std::string&>())) {
-                return fail(batch_reason::bad_value, path + "/id", "not a lower-case UUIDv4");
+        if (const R id = member(j, path, "id", true)) {
+            if (!id.is_string()) return fail(batch_reason::wrong_type, at(path, "id"), "string");
+            if (!is_uuid_v4(id.str())) {
+                return fail(batch_reason::bad_value, at(path, "id"), "not a lower-case UUIDv4");
             }
-            e.id = id->get<std::string>();
+            e.id.assign(id.str());
         } else {
             return false;
         }
-        if (const json* type = member(j, path, "type", true)) {
+        if (const R type = member(j, path, "type", true)) {
             static constexpr std::array<std::string_view, 8> types = {
                 "page_view", "screen_view", "click",    "scroll",
                 "hover",     "custom",      "identify", "conversion"};
             const bool known =
-                type->is_string() && std::find(types.begin(), types.end(),
-                                               type->get_ref<const std::string&>()) != types.end();
-            if (!known) return fail(batch_reason::bad_value, path + "/type", "unknown type");
-            e.type = type->get<std::string>();
+                type.is_string() && std::find(types.begin(), types.end(), type.str()) != types.end();
+            if (!known) return fail(batch_reason::bad_value, at(path, "type"), "unknown type");
+            e.type.assign(type.str());
         } else {
             return false;
         }
         std::int64_t true_ts = 0;
-        const json* tt = member(j, path, "true_ts", false);
+        const R tt = member(j, path, "true_ts", false);
         std::int64_t depth = 0;
-        const json* d = member(j, path, "depth", false);
-        double value = 0;
-        const json* v = member(j, path, "value", false);
-        if (!integer(member(j, path, "ts", true), path + "/ts", 0, wire::max_epoch_ms, e.ts) ||
-            !integer(tt, path + "/true_ts", 0, wire::max_epoch_ms, true_ts) ||
-            !string(member(j, path, "session_id", true), path + "/session_id", 1, 64,
+        const R d = member(j, path, "depth", false);
+        const R v = member(j, path, "value", false);
+        if (!integer(member(j, path, "ts", true), path, "ts", 0, wire::max_epoch_ms, e.ts) ||
+            !integer(tt, path, "true_ts", 0, wire::max_epoch_ms, true_ts) ||
+            !string(member(j, path, "session_id", true), path, "session_id", 1, 64,
                     e.session_id) ||
-            !integer(member(j, path, "session_index", true), path + "/session_index", 1,
+            !integer(member(j, path, "session_index", true), path, "session_index", 1,
                      wire::max_epoch_ms, e.session_index) ||
-            !integer(member(j, path, "seq", true), path + "/seq", 1, wire::max_epoch_ms, e.seq) ||
-            !string(member(j, path, "url", false), path + "/url", 0, wire::max_url, e.url) ||
-            !string(member(j, path, "referrer", false), path + "/referrer", 0, wire::max_url,
+            !integer(member(j, path, "seq", true), path, "seq", 1, wire::max_epoch_ms, e.seq) ||
+            !string(member(j, path, "url", false), path, "url", 0, wire::max_url, e.url) ||
+            !string(member(j, path, "referrer", false), path, "referrer", 0, wire::max_url,
                     e.referrer) ||
-            !string(member(j, path, "title", false), path + "/title", 0, wire::max_title,
+            !string(member(j, path, "title", false), path, "title", 0, wire::max_title,
                     e.title) ||
-            !string(member(j, path, "name", false), path + "/name", 1, wire::max_name, e.name) ||
-            !props(member(j, path, "props", false), path + "/props", e.props)) {
+            !string(member(j, path, "name", false), path, "name", 1, wire::max_name, e.name) ||
+            !props(member(j, path, "props", false), path, e.props)) {
             return false;
         }
-        if (v != nullptr) {
-            if (!v->is_number()) return fail(batch_reason::wrong_type, path + "/value", "number");
-            value = v->get<double>();
-            e.value = value;
+        if (v) {
+            if (!v.is_number()) return fail(batch_reason::wrong_type, at(path, "value"), "number");
+            e.value = v.as_double();
         }
-        if (const json* c = member(j, path, "currency", false)) {
-            if (!c->is_string())
-                return fail(batch_reason::wrong_type, path + "/currency", "string");
-            if (!wire::is_valid_currency(c->get_ref<const std::string&>())) {
-                return fail(batch_reason::bad_value, path + "/currency", "not ISO 4217");
+        if (const R c = member(j, path, "currency", false)) {
+            if (!c.is_string()) return fail(batch_reason::wrong_type, at(path, "currency"), "string");
+            if (!wire::is_valid_currency(c.str())) {
+                return fail(batch_reason::bad_value, at(path, "currency"), "not ISO 4217");
             }
-            e.currency = c->get<std::string>();
+            e.currency.assign(c.str());
         }
-        if (!element(member(j, path, "element", false), path + "/element", e.element) ||
-            !integer(d, path + "/depth", 0, 100, depth)) {
+        if (!element(member(j, path, "element", false), path, e.element) ||
+            !integer(d, path, "depth", 0, 100, depth)) {
             return false;
         }
-        if (tt != nullptr) e.true_ts = true_ts;
-        if (d != nullptr) e.depth = static_cast<int>(depth);
+        if (tt) e.true_ts = true_ts;
+        if (d) e.depth = static_cast<int>(depth);
         // The rules across fields, in the schema's order.
         if ((e.type == "custom" || e.type == "conversion" || e.type == "screen_view") &&
             e.name.empty()) {
-            return fail(batch_reason::missing_field, path + "/name", "required for " + e.type);
+            return fail(batch_reason::missing_field, at(path, "name"), "required for " + e.type);
         }
         if (e.type == "scroll" && !e.depth) {
-            return fail(batch_reason::missing_field, path + "/depth", "required for scroll");
+            return fail(batch_reason::missing_field, at(path, "depth"), "required for scroll");
         }
         if ((e.type == "click" || e.type == "hover") && !e.element) {
-            return fail(batch_reason::missing_field, path + "/element", "required for " + e.type);
+            return fail(batch_reason::missing_field, at(path, "element"), "required for " + e.type);
         }
         if (e.value && e.currency.empty()) {
-            return fail(batch_reason::missing_field, path + "/currency", "required with a value");
+            return fail(batch_reason::missing_field, at(path, "currency"), "required with a value");
         }
         return true;
     }
 
-    bool document(const json& j, batch& b) {
-        if (!object(j, "")) return false;
-        if (const json* v = member(j, "", "v", true)) {
-            if (!v->is_number_integer() || v->get<std::int64_t>() != wire::version) {
+    bool document(const R& j, batch& b) {
+        const std::string root;
+        if (!object(j, root)) return false;
+        if (const R v = member(j, root, "v", true)) {
+            const bool one = (v.kind() == detail::tape_kind::integer && v.integer() == wire::version) ||
+                             (v.kind() == detail::tape_kind::unsigned_ &&
+                              v.unsigned_integer() == static_cast<std::uint64_t>(wire::version));
+            if (!one) {
                 return fail(batch_reason::unsupported_version, "/v", "this consumer reads v 1");
             }
         } else {
             return false;
         }
-        if (const json* site = member(j, "", "site", true)) {
-            if (!site->is_string()) return fail(batch_reason::wrong_type, "/site", "string");
-            if (!wire::is_valid_site_key(site->get_ref<const std::string&>())) {
+        if (const R site = member(j, root, "site", true)) {
+            if (!site.is_string()) return fail(batch_reason::wrong_type, "/site", "string");
+            if (!wire::is_valid_site_key(site.str())) {
                 return fail(batch_reason::bad_value, "/site", "not a site key");
             }
-            b.site = site->get<std::string>();
+            b.site.assign(site.str());
         } else {
             return false;
         }
-        if (!integer(member(j, "", "sent_at", true), "/sent_at", 0, wire::max_epoch_ms,
+        if (!integer(member(j, root, "sent_at", true), root, "sent_at", 0, wire::max_epoch_ms,
                      b.sent_at)) {
             return false;
         }
-        if (const json* sdk = member(j, "", "sdk", true)) {
-            if (!object(*sdk, "/sdk") ||
-                !string(member(*sdk, "/sdk", "name", true), "/sdk/name", 1, 64, b.sdk_name) ||
-                !string(member(*sdk, "/sdk", "version", true), "/sdk/version", 1, 32,
+        if (const R sdk = member(j, root, "sdk", true)) {
+            if (!object(sdk, "/sdk") ||
+                !string(member(sdk, "/sdk", "name", true), "/sdk", "name", 1, 64, b.sdk_name) ||
+                !string(member(sdk, "/sdk", "version", true), "/sdk", "version", 1, 32,
                         b.sdk_version)) {
                 return false;
             }
         } else {
             return false;
         }
-        const json* ctx = member(j, "", "context", true);
-        if (ctx == nullptr || !context(*ctx, "/context", b.context)) return false;
-        if (!dropped(member(j, "", "dropped", false), "/dropped", b.dropped)) return false;
-        const json* events = member(j, "", "events", true);
-        if (events == nullptr) return false;
-        if (!events->is_array()) return fail(batch_reason::wrong_type, "/events", "array");
-        if (events->empty()) return fail(batch_reason::bad_value, "/events", "no events");
-        if (events->size() > wire::max_events) {
+        const R ctx = member(j, root, "context", true);
+        if (!ctx || !context(ctx, "/context", b.context)) return false;
+        if (!dropped(member(j, root, "dropped", false), "/dropped", b.dropped)) return false;
+        const R events = member(j, root, "events", true);
+        if (!events) return false;
+        if (!events.is_array()) return fail(batch_reason::wrong_type, "/events", "array");
+        if (events.size() == 0) return fail(batch_reason::bad_value, "/events", "no events");
+        if (events.size() > wire::max_events) {
             return fail(batch_reason::too_large, "/events",
                         "more than " + std::to_string(wire::max_events) + " events");
         }
-        b.events.resize(events->size());
-        for (std::size_t i = 0; i < events->size(); ++i) {
-            if (!event((*events)[i], "/events/" + std::to_string(i), b.events[i])) return false;
+        b.events.resize(events.size());
+        std::size_t i = 0;
+        std::string path = "/events/";
+        for (R e = events.first_child(); e; e = e.next_sibling(events), ++i) {
+            path.resize(8);
+            path += std::to_string(i);
+            if (!event(e, path, b.events[i])) return false;
         }
         return true;
     }
+
+private:
+    // A JSON Pointer token: '~' and '/' escaped (RFC 6901).
+    static std::string pointer_token(std::string_view key) {
+        std::string token;
+        for (const char c : key) {
+            if (c == '~') {
+                token += "~0";
+            } else if (c == '/') {
+                token += "~1";
+            } else {
+                token += c;
+            }
+        }
+        return token;
+    }
 };
 
-batch_result validate(const json& doc) {
-    validator v;
-    batch b;
-    if (!v.document(doc, b)) return failure{std::move(*v.error)};
-    return b;
-}
+// An nlohmann::json node with tape_ref's interface, for the pixel (whose
+// document is built in code, not parsed).
+class json_ref {
+public:
+    json_ref() = default;
+    explicit json_ref(const json* j) : j_(j) {}
+
+    explicit operator bool() const noexcept { return j_ != nullptr; }
+    detail::tape_kind kind() const noexcept {
+        using detail::tape_kind;
+        if (j_->is_object()) return tape_kind::object;
+        if (j_->is_array()) return tape_kind::array;
+        if (j_->is_string()) return tape_kind::string;
+        if (j_->is_boolean()) return tape_kind::boolean;
+        if (j_->is_number_unsigned()) return tape_kind::unsigned_;
+        if (j_->is_number_integer()) return tape_kind::integer;
+        if (j_->is_number_float()) return tape_kind::floating;
+        return tape_kind::null;
+    }
+    bool is_object() const noexcept { return j_->is_object(); }
+    bool is_array() const noexcept { return j_->is_array(); }
+    bool is_string() const noexcept { return j_->is_string(); }
+    bool is_boolean() const noexcept { return j_->is_boolean(); }
+    bool is_number() const noexcept { return j_->is_number(); }
+    std::string_view str() const { return j_->get_ref<const std::string&>(); }
+    std::string_view key() const { return key_; }
+    bool boolean() const { return j_->get<bool>(); }
+    std::int64_t integer() const { return j_->get<std::int64_t>(); }
+    std::uint64_t unsigned_integer() const { return j_->get<std::uint64_t>(); }
+    double floating() const { return j_->get<double>(); }
+    double as_double() const { return j_->get<double>(); }
+    std::uint32_t size() const noexcept { return static_cast<std::uint32_t>(j_->size()); }
+
+    json_ref member(std::string_view key) const {
+        const auto it = j_->find(std::string(key));
+        if (it == j_->end()) return {};
+        return child(it, 0);
+    }
+    json_ref first_child() const {
+        if (j_->empty()) return {};
+        return child(j_->begin(), 0);
+    }
+    json_ref next_sibling(const json_ref& parent) const {
+        if (index_ + 1 >= parent.j_->size()) return {};
+        return parent.child(std::next(parent.j_->begin(), static_cast<std::ptrdiff_t>(index_ + 1)),
+                            index_ + 1);
+    }
+
+private:
+    json_ref child(json::const_iterator it, std::size_t index) const {
+        json_ref r(&*it);
+        if (j_->is_object()) r.key_ = it.key();
+        r.index_ = index;
+        return r;
+    }
+    const json* j_ = nullptr;
+    std::string_view key_;
+    std::size_t index_ = 0;
+};
 
 }  // namespace
 
@@ -437,13 +570,16 @@ batch_result parse_batch(std::string_view body, const batch_limits& limits) {
         return failure{batch_error{batch_reason::too_large, "",
                                    "nested deeper than " + std::to_string(limits.max_depth)}};
     }
-    // No exceptions: a parse error gives a discarded value. The lexer also
-    // refuses ill-formed UTF-8 in strings.
-    const json doc = json::parse(body.begin(), body.end(), nullptr, false);
-    if (doc.is_discarded()) {
+    // One tape per thread, reused: after the first batches it no longer
+    // allocates. The lexer also refuses ill-formed UTF-8 in strings.
+    thread_local detail::json_tape tape;
+    if (!tape.parse(body)) {
         return failure{batch_error{batch_reason::not_json, "", "not well-formed UTF-8 JSON"}};
     }
-    return validate(doc);
+    validator<detail::tape_ref> v;
+    batch b;
+    if (!v.document(detail::tape_ref(&tape, 0), b)) return failure{std::move(*v.error)};
+    return b;
 }
 
 namespace {
@@ -534,7 +670,10 @@ batch_result parse_pixel(std::string_view query, const batch_limits& limits) {
     if (!text::valid_utf8(query)) {
         return failure{batch_error{batch_reason::not_json, "", "the query string is not UTF-8"}};
     }
-    return validate(b);
+    validator<json_ref> check;
+    batch out;
+    if (!check.document(json_ref(&b), out)) return failure{std::move(*check.error)};
+    return out;
 }
 
 }  // namespace clickstream::enrich

@@ -1,5 +1,7 @@
 #include "processor/enrich/clean_event.h"
 
+#include <json_writer.h>
+
 #include <chrono>
 #include <cstdio>
 
@@ -70,13 +72,29 @@ void event_enricher::begin_batch(const batch& b, const raw_metadata& meta) {
     static const std::vector<std::string> none;
     const auto domains = options_.site_domains.find(b.site);
     own_domains_ = domains == options_.site_domains.end() ? &none : &domains->second;
+    browser_version_ =
+        version(ua_.browser.major, ua_.browser.minor, ua_.browser.patch, ua_.browser.patch_minor);
+    os_version_ = version(ua_.os.major, ua_.os.minor, ua_.os.patch, ua_.os.patch_minor);
+    // Rules 1-6 of the bot filter read only what the batch shares (site,
+    // user agent, address, automation flag): one check per batch.
+    bot_signals signals;
+    signals.site = b.site;
+    signals.user_agent = meta.user_agent;
+    signals.ip = ip_;
+    signals.webdriver = b.context.webdriver;
+    batch_bot_ = data_.bots.check(signals);
 }
 
 enriched_event event_enricher::enrich(std::size_t index) {
+    enriched_event out;
+    enrich(index, out);
+    return out;
+}
+
+void event_enricher::enrich(std::size_t index, enriched_event& out) {
     const batch& b = *batch_;
     const batch_event& e = b.events[index];
     const raw_metadata& m = *meta_;
-    using json = nlohmann::json;
 
     event_clocks clocks;
     clocks.receive_ms = m.receive_ms;
@@ -84,8 +102,6 @@ enriched_event event_enricher::enrich(std::size_t index) {
     clocks.ts_ms = e.ts;
     clocks.true_ts_ms = e.true_ts;
     const event_time time = compute_event_time(clocks, options_.time);
-    json flags = json::array();
-    for (const auto name : time_flag_names(time.flags)) flags.push_back(name);
 
     parsed_url page;
     bool page_ok = false;
@@ -99,101 +115,113 @@ enriched_event event_enricher::enrich(std::size_t index) {
         c.source.empty() ? referrer_medium::unknown : data_.referrers.classify_source(c.source);
     const auto [click, click_type] = click_id(c);
 
-    bot_signals signals;
-    signals.site = b.site;
-    signals.user_agent = m.user_agent;
-    signals.ip = ip_;
-    signals.webdriver = b.context.webdriver;
-    signals.rate = rate_.observe(b.site + '/' + e.session_id, time.event_ms);
-    enriched_event out;
-    out.bot = data_.bots.check(signals);
-    out.key = e.session_id;
+    // Every rule but the last depends on the batch alone (begin_batch); the
+    // behaviour rule counts each event, whatever the earlier rules said.
+    rate_key_.assign(b.site);
+    rate_key_ += '/';
+    rate_key_ += e.session_id;
+    const rate_verdict rate = rate_.observe(rate_key_, time.event_ms);
+    if (batch_bot_.rule != bot_rule::none) {
+        out.bot = batch_bot_;
+    } else if (rate.too_fast) {
+        out.bot = {true, bot_rule::behaviour, rate.detail};
+    } else {
+        out.bot = {};
+    }
+    out.key.assign(e.session_id);
 
     const std::int64_t device_ms = e.true_ts.value_or(e.ts);
-    json j = {
-        {"site", b.site},
-        {"session_id", e.session_id},
-        {"event_id", e.id},
-        {"device_date", utc_date(device_ms)},
-        {"device_ts_ms", e.ts},
-        {"event_time_ms", time.event_ms},
-        {"receive_time_ms", m.receive_ms},
-        {"sent_at_ms", b.sent_at},
-        {"clock_skew_ms", time.clock_skew_ms},
-        {"time_source", time.source == time_source::true_ts ? "true_ts" : "skew_corrected"},
-        {"time_flags", std::move(flags)},
-        {"type", e.type},
-        {"name", e.name},
-        {"anonymous_id", b.context.anonymous_id},
-        {"user_id", b.context.user_id},
-        {"session_index", e.session_index},
-        {"seq", e.seq},
-        {"tab_id", b.context.tab_id},
-        {"platform", b.context.platform},
-        {"url", e.url},
-        {"url_scheme", page.scheme},
-        {"url_host", page.host},
-        {"url_path", page.normalized_path},
-        {"url_query", page.query},
-        {"url_fragment", page.fragment},
-        {"title", e.title},
-        {"referrer", e.referrer},
-        {"referrer_host", ref.host},
-        {"referrer_medium", to_string(ref.medium)},
-        {"referrer_source", ref.source},
-        {"referrer_term", ref.term},
-        {"utm_source", c.source},
-        {"utm_medium", c.medium},
-        {"utm_campaign", c.name},
-        {"utm_term", c.term},
-        {"utm_content", c.content},
-        {"utm_id", c.id},
-        {"click_id", click},
-        {"click_id_type", click_type},
-        {"channel", to_string(classify_channel(c, ref, source_medium))},
-        {"browser_family", ua_.browser.family},
-        {"browser_version",
-         version(ua_.browser.major, ua_.browser.minor, ua_.browser.patch, ua_.browser.patch_minor)},
-        {"os_family", ua_.os.family},
-        {"os_version", version(ua_.os.major, ua_.os.minor, ua_.os.patch, ua_.os.patch_minor)},
-        {"device_family", ua_.device.family},
-        {"device_brand", ua_.device.brand},
-        {"device_model", ua_.device.model},
-        {"device_type", to_string(ua_.type)},
-        {"country", country_},
-        {"ip", ip_text_},
-        {"element_selector", e.element ? e.element->selector : ""},
-        {"element_text", e.element ? e.element->text : ""},
-        {"element_href", e.element ? e.element->href : ""},
-        {"element_outbound", e.element && e.element->outbound.value_or(false)},
-        {"scroll_depth", e.depth.value_or(0)},
-        {"value", e.value.value_or(0.0)},
-        {"currency", e.currency},
-        {"props", e.props.empty() ? "{}" : e.props},
-        {"language", b.context.language},
-        {"time_zone", b.context.time_zone},
-        {"screen_w", b.context.screen ? b.context.screen->w : 0},
-        {"screen_h", b.context.screen ? b.context.screen->h : 0},
-        {"viewport_w", b.context.viewport ? b.context.viewport->w : 0},
-        {"viewport_h", b.context.viewport ? b.context.viewport->h : 0},
-        {"app_name", b.context.app_name},
-        {"app_version", b.context.app_version},
-        {"sdk_name", b.sdk_name},
-        {"sdk_version", b.sdk_version},
-        {"sdk_session_timeout_s", b.context.session_timeout_s},
+    std::string& s = out.clean;
+    s.clear();
+    json_writer w(s);
+    w.begin_object()
+        .string_member("site", b.site)
+        .string_member("session_id", e.session_id)
+        .string_member("event_id", e.id)
+        .string_member("device_date", utc_date(device_ms))
+        .integer_member("device_ts_ms", e.ts)
+        .integer_member("event_time_ms", time.event_ms)
+        .integer_member("receive_time_ms", m.receive_ms)
+        .integer_member("sent_at_ms", b.sent_at)
+        .integer_member("clock_skew_ms", time.clock_skew_ms)
+        .string_member("time_source",
+                       time.source == time_source::true_ts ? "true_ts" : "skew_corrected")
+        .begin_array("time_flags");
+    for (const auto name : time_flag_names(time.flags)) {
+        flag_text_.clear();
+        append_json_string(flag_text_, name);
+        w.raw_element(flag_text_);
+    }
+    w.end_array()
+        .string_member("type", e.type)
+        .string_member("name", e.name)
+        .string_member("anonymous_id", b.context.anonymous_id)
+        .string_member("user_id", b.context.user_id)
+        .integer_member("session_index", e.session_index)
+        .integer_member("seq", e.seq)
+        .string_member("tab_id", b.context.tab_id)
+        .string_member("platform", b.context.platform)
+        .string_member("url", e.url)
+        .string_member("url_scheme", page.scheme)
+        .string_member("url_host", page.host)
+        .string_member("url_path", page.normalized_path)
+        .string_member("url_query", page.query)
+        .string_member("url_fragment", page.fragment)
+        .string_member("title", e.title)
+        .string_member("referrer", e.referrer)
+        .string_member("referrer_host", ref.host)
+        .string_member("referrer_medium", to_string(ref.medium))
+        .string_member("referrer_source", ref.source)
+        .string_member("referrer_term", ref.term)
+        .string_member("utm_source", c.source)
+        .string_member("utm_medium", c.medium)
+        .string_member("utm_campaign", c.name)
+        .string_member("utm_term", c.term)
+        .string_member("utm_content", c.content)
+        .string_member("utm_id", c.id)
+        .string_member("click_id", click)
+        .string_member("click_id_type", click_type)
+        .string_member("channel", to_string(classify_channel(c, ref, source_medium)))
+        .string_member("browser_family", ua_.browser.family)
+        .string_member("browser_version", browser_version_)
+        .string_member("os_family", ua_.os.family)
+        .string_member("os_version", os_version_)
+        .string_member("device_family", ua_.device.family)
+        .string_member("device_brand", ua_.device.brand)
+        .string_member("device_model", ua_.device.model)
+        .string_member("device_type", to_string(ua_.type))
+        .string_member("country", country_)
+        .string_member("ip", ip_text_)
+        .string_member("element_selector", e.element ? std::string_view(e.element->selector) : "")
+        .string_member("element_text", e.element ? std::string_view(e.element->text) : "")
+        .string_member("element_href", e.element ? std::string_view(e.element->href) : "")
+        .bool_member("element_outbound", e.element && e.element->outbound.value_or(false))
+        .integer_member("scroll_depth", e.depth.value_or(0))
+        .number_member("value", e.value.value_or(0.0))
+        .string_member("currency", e.currency)
+        .string_member("props", e.props.empty() ? std::string_view("{}") : e.props)
+        .string_member("language", b.context.language)
+        .string_member("time_zone", b.context.time_zone)
+        .integer_member("screen_w", b.context.screen ? b.context.screen->w : 0)
+        .integer_member("screen_h", b.context.screen ? b.context.screen->h : 0)
+        .integer_member("viewport_w", b.context.viewport ? b.context.viewport->w : 0)
+        .integer_member("viewport_h", b.context.viewport ? b.context.viewport->h : 0)
+        .string_member("app_name", b.context.app_name)
+        .string_member("app_version", b.context.app_version)
+        .string_member("sdk_name", b.sdk_name)
+        .string_member("sdk_version", b.sdk_version)
+        .integer_member("sdk_session_timeout_s", b.context.session_timeout_s)
         // Dropped counts are per batch: carried by its first event only, so a
         // sum over clean events counts each batch once.
-        {"dropped_queue_full", index == 0 ? b.dropped.queue_full : 0},
-        {"dropped_consent_denied", index == 0 ? b.dropped.consent_denied : 0},
-        {"dropped_rejected", index == 0 ? b.dropped.rejected : 0},
-        {"request_id", m.request_id},
-        {"source", m.source.empty() ? "batch" : m.source},
-        {"is_bot", out.bot.bot},
-        {"bot_rule", out.bot.bot ? std::string(to_string(out.bot.rule)) : ""},
-        {"bot_detail", out.bot.detail},
-    };
-    out.clean = std::move(j);
-    return out;
+        .integer_member("dropped_queue_full", index == 0 ? b.dropped.queue_full : 0)
+        .integer_member("dropped_consent_denied", index == 0 ? b.dropped.consent_denied : 0)
+        .integer_member("dropped_rejected", index == 0 ? b.dropped.rejected : 0)
+        .string_member("request_id", m.request_id)
+        .string_member("source", m.source.empty() ? std::string_view("batch") : m.source)
+        .bool_member("is_bot", out.bot.bot)
+        .string_member("bot_rule", out.bot.bot ? to_string(out.bot.rule) : "")
+        .string_member("bot_detail", out.bot.detail)
+        .end_object();
 }
 
 }  // namespace clickstream::enrich

@@ -259,7 +259,7 @@ void run_batch(const cli_options& o, std::istream& in, std::ostream& out) {
         }
         enricher->begin_batch(*parsed, meta);
         for (std::size_t i = 0; i < parsed->events.size(); ++i) {
-            out << dump_line(enricher->enrich(i).clean) << '\n';
+            out << enricher->enrich(i).clean << '\n';
         }
     });
 }

@@ -14,8 +14,22 @@ session_rate_guard::session_rate_guard(const session_rate_options& options)
 }
 
 rate_verdict session_rate_guard::observe(std::string_view session_key, std::int64_t event_ms) {
-    bucket* b = buckets_.find(session_key);
-    if (b == nullptr) b = &buckets_.insert(session_key, bucket{options_.burst, event_ms, false});
+    bucket* b = nullptr;
+    if (staged_) {
+        if (const auto it = pending_.find(session_key); it != pending_.end()) {
+            b = &it->second;
+        } else {
+            const bucket* committed = buckets_.find(session_key);
+            b = &pending_
+                     .emplace(std::string(session_key),
+                              committed != nullptr ? *committed
+                                                   : bucket{options_.burst, event_ms, false})
+                     .first->second;
+        }
+    } else {
+        b = buckets_.find(session_key);
+        if (b == nullptr) b = &buckets_.insert(session_key, bucket{options_.burst, event_ms, false});
+    }
     if (!b->flagged) {
         // Out-of-order events (several tabs, retries) refill nothing.
         if (event_ms > b->last_ms) {
@@ -31,6 +45,28 @@ rate_verdict session_rate_guard::observe(std::string_view session_key, std::int6
     }
     if (!b->flagged) return {};
     return {true, detail_};
+}
+
+void session_rate_guard::begin() {
+    pending_.clear();
+    staged_ = true;
+}
+
+void session_rate_guard::commit() {
+    for (const auto& [key, counted] : pending_) {
+        if (bucket* b = buckets_.find(key)) {
+            *b = counted;
+        } else {
+            buckets_.insert(key, counted);
+        }
+    }
+    pending_.clear();
+    staged_ = false;
+}
+
+void session_rate_guard::discard() {
+    pending_.clear();
+    staged_ = false;
 }
 
 }  // namespace clickstream::enrich

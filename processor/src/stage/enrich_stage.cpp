@@ -3,7 +3,6 @@
 #include <charconv>
 #include <thread>
 
-#include "processor/enrich/json.h"
 
 namespace clickstream::processor {
 namespace {
@@ -111,6 +110,7 @@ bool enrich_stage::step(bool force_commit) {
         open_ = true;
         failed_ = false;
         opened_at_ = std::chrono::steady_clock::now();
+        enricher_.begin_transaction();
         log_.debug("transaction_begun");
     }
     auto polled = source_.poll(options_.poll_timeout);
@@ -136,6 +136,7 @@ bool enrich_stage::step(bool force_commit) {
         }
         open_ = true;
         opened_at_ = std::chrono::steady_clock::now();
+        enricher_.begin_transaction();
     }
     if (polled->record) process(*polled->record);
     const bool due =
@@ -184,10 +185,11 @@ void enrich_stage::process(const input_record& record) {
         pending_keys_.insert(std::move(key));
         pending_ids_.push_back({b.site, e.id, meta->receive_ms});
         pending_receive_ms_.push_back(meta->receive_ms);
-        enrich::enriched_event out = enricher_.enrich(i);
-        const std::string& topic = out.bot.bot ? options_.topics.bots : options_.topics.clean;
-        if (out.bot.bot) ++pending_bots_[std::string(enrich::to_string(out.bot.rule))];
-        emit({topic, std::move(out.key), enrich::dump_line(out.clean), {}});
+        enricher_.enrich(i, scratch_);
+        const bool bot = scratch_.bot.bot;
+        const std::string& topic = bot ? options_.topics.bots : options_.topics.clean;
+        if (bot) ++pending_bots_[std::string(enrich::to_string(scratch_.bot.rule))];
+        emit({topic, scratch_.key, scratch_.clean, {}});
     }
 }
 
@@ -217,6 +219,7 @@ bool enrich_stage::commit() {
     }
     // Committed: now, and only now, the ids are known and the counts true.
     for (const auto& p : pending_ids_) dedup_.record(p.site, p.id, p.receive_ms);
+    enricher_.commit_transaction();
     for (const auto& [topic, n] : pending_out_) probe_.events_out(topic, n);
     for (const auto& [reason, n] : pending_dlq_) probe_.dlq(reason, n);
     for (const auto& [rule, n] : pending_bots_) probe_.bots(rule, n);
@@ -255,6 +258,9 @@ void enrich_stage::recover(std::string_view why) {
 }
 
 void enrich_stage::forget() {
+    // After a commit this is a no-op; after an abort the behaviour rule
+    // forgets what it counted of the voided reads.
+    enricher_.abort_transaction();
     open_ = false;
     failed_ = false;
     records_ = 0;

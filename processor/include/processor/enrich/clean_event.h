@@ -13,7 +13,6 @@
 #include <cstdint>
 #include <map>
 #include <memory>
-#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
@@ -63,9 +62,9 @@ struct enrich_data {
 };
 
 struct enriched_event {
-    nlohmann::json clean;  // the clean event object
-    std::string key;       // the Kafka key: the session id
-    bot_verdict bot;       // bot.bot: goes to clickstream.bots, not clean
+    std::string clean;  // the clean event: one object, compact JSON, no newline
+    std::string key;    // the Kafka key: the session id
+    bot_verdict bot;    // bot.bot: goes to clickstream.bots, not clean
 };
 
 // Not thread-safe (it keeps a user agent cache and the behaviour rule's
@@ -79,6 +78,16 @@ public:
     // Event `index` of the batch given to begin_batch. Call it only for events
     // that are not duplicates: it counts the event for the behaviour rule.
     enriched_event enrich(std::size_t index);
+    // The same into `out`, whose strings keep their capacity from one event
+    // to the next (the stage's hot path).
+    void enrich(std::size_t index, enriched_event& out);
+
+    // The behaviour rule's counts follow the caller's transactions
+    // (session_rate_guard): counted provisionally from begin, kept at commit,
+    // forgotten at abort, so events read again after an abort count once.
+    void begin_transaction() { rate_.begin(); }
+    void commit_transaction() { rate_.commit(); }
+    void abort_transaction() { rate_.discard(); }
 
     const ua_cache& user_agent_cache() const noexcept { return ua_cache_; }
 
@@ -92,6 +101,9 @@ private:
     user_agent_info ua_;
     std::optional<ip_address> ip_;
     std::string ip_text_, country_;
+    std::string browser_version_, os_version_;
+    bot_verdict batch_bot_;  // rules 1-6, the same for every event of the batch
+    std::string rate_key_, flag_text_;
     const std::vector<std::string>* own_domains_ = nullptr;
 };
 

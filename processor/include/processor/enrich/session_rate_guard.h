@@ -13,6 +13,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 
 #include "processor/enrich/lru_map.h"
 
@@ -39,6 +40,16 @@ public:
     // been too fast, every later event of it is too fast (sticky).
     rate_verdict observe(std::string_view session_key, std::int64_t event_ms);
 
+    // Transactions (the enrich stage's Kafka transactions): between begin()
+    // and commit() the counts are provisional; discard() forgets them, so the
+    // events of an aborted transaction, read again, are counted once — the
+    // same verdicts as the first time. Outside a transaction observe() counts
+    // at once (the command line).
+    void begin();
+    void commit();
+    void discard();
+
+    // Sessions whose counts are committed.
     std::size_t sessions() const noexcept { return buckets_.size(); }
 
 private:
@@ -47,9 +58,18 @@ private:
         std::int64_t last_ms = 0;
         bool flagged = false;
     };
+    struct key_hash {
+        using is_transparent = void;
+        std::size_t operator()(std::string_view k) const noexcept {
+            return std::hash<std::string_view>{}(k);
+        }
+    };
     session_rate_options options_;
     std::string detail_;
     lru_map<bucket> buckets_;
+    bool staged_ = false;
+    // The open transaction's buckets (copies of the committed ones, counted on).
+    std::unordered_map<std::string, bucket, key_hash, std::equal_to<>> pending_;
 };
 
 }  // namespace clickstream::enrich

@@ -93,6 +93,7 @@ private:
     common::logger& log_;
     std::function<std::int64_t()> now_ms_;
     enrich::dedup_window dedup_;
+    enrich::enriched_event scratch_;  // the event being written, its buffers reused
     std::atomic<bool> stopping_{false};
 
     // The open transaction.

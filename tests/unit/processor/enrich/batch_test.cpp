@@ -226,6 +226,87 @@ TEST(enrich_batch, random_damage_never_crashes) {
     EXPECT_GT(invalid, 2000U) << "seed " << seed;
 }
 
+// The body is read through nlohmann's SAX lexer into a flat tape, not its
+// DOM: these pin what the DOM decided, so the two cannot drift. Whether a
+// body is JSON at all is json::accept's answer, for every damaged body.
+TEST(enrich_batch, not_json_exactly_when_nlohmann_refuses_it) {
+    const unsigned seed = std::random_device{}();
+    std::printf("seed %u\n", seed);
+    std::mt19937 rng(seed);
+    const std::string base = valid_body();
+    std::size_t refused = 0;
+    for (int round = 0; round < 3000; ++round) {
+        std::string body = base;
+        const int edits = 1 + static_cast<int>(rng() % 3);
+        for (int e = 0; e < edits; ++e) {
+            const std::size_t at = rng() % body.size();
+            switch (rng() % 3) {
+                case 0:
+                    body[at] = static_cast<char>(rng() % 256);
+                    break;
+                case 1:
+                    body.erase(at, 1 + rng() % 4);
+                    break;
+                default:
+                    body.insert(at, 1, "{}[]\",:0-.eE\\u"[rng() % 15]);
+                    break;
+            }
+            if (body.empty()) body = "x";
+        }
+        const auto r = parse_batch(body);
+        const bool not_json = !r && r.error().reason == batch_reason::not_json;
+        const bool too_deep = !r && r.error().reason == batch_reason::too_large && r.error().path.empty();
+        if (too_deep) continue;
+        refused += not_json;
+        ASSERT_EQ(not_json, !json::accept(body)) << "seed " << seed << " body " << body;
+    }
+    EXPECT_GT(refused, 500U) << "seed " << seed;
+}
+
+TEST(enrich_batch, reads_strings_numbers_and_repeats_as_the_dom_does) {
+    json b = json::parse(valid_body());
+    // Escapes, a surrogate pair, NUL, and non-ASCII text decode to the same bytes.
+    b["events"][0]["title"] = std::string("tab\t \"quoted\" \\ / \xF0\x9F\x98\x80 caf\xC3\xA9 nul") +
+                              std::string(1, '\0') + "end";
+    b["events"][1]["props"] = {{"zeta", 1.5},   {"alpha", "x\"y"}, {"big", 18446744073709551615ULL},
+                               {"neg", -42},    {"flag", false},   {"sci", 1e-7},
+                               {"whole", 100.0}, {"/", "slash"}};
+    std::string body = b.dump(-1, ' ', true);  // \uXXXX escapes for everything non-ASCII
+    // A repeated key: the last one counts, as in the DOM (an object member
+    // written again replaces the first).
+    const std::string ts = "\"ts\":" + std::to_string(b["events"][2]["ts"].get<std::int64_t>());
+    body.replace(body.find(ts), ts.size(), "\"ts\":1," + ts);
+    // A byte order mark is skipped, as nlohmann's lexer skips it.
+    body = "\xEF\xBB\xBF" + body;
+    const auto r = parse_batch(body);
+    ASSERT_TRUE(r) << to_string(r.error().reason) << " at " << r.error().path;
+    EXPECT_EQ(r->events[0].title, b["events"][0]["title"].get<std::string>());
+    EXPECT_EQ(r->events[2].ts, b["events"][2]["ts"].get<std::int64_t>());
+    // Props come back as one compact object, keys in byte order, each value
+    // the same JSON value (numbers as JSON.stringify writes them).
+    EXPECT_EQ(r->events[1].props,
+              R"({"/":"slash","alpha":"x\"y","big":18446744073709551615,"flag":false,)"
+              R"("neg":-42,"sci":1e-7,"whole":100,"zeta":1.5})");
+    EXPECT_EQ(json::parse(r->events[1].props), b["events"][1]["props"]);
+    // A repeated props key counts once, with its last value.
+    json with_props = json::parse(valid_body());
+    with_props["events"][1]["props"] = {{"k", 0}};
+    std::string twice = with_props.dump();
+    const std::string once = R"("props":{"k":0})";
+    twice.replace(twice.find(once), once.size(), R"("props":{"k":1,"k":"two"})");
+    const auto t = parse_batch(twice);
+    ASSERT_TRUE(t);
+    EXPECT_EQ(json::parse(t->events[1].props)["k"], "two");
+    // A number past a double's range is not JSON to nlohmann either.
+    std::string huge = valid_body();
+    huge.replace(huge.find("\"seq\":1"), 7, "\"seq\":1e400");
+    expect_invalid(huge, batch_reason::not_json, "");
+    // A whole-number double reads as an integer; v must be an integer 1.
+    std::string v_float = valid_body();
+    v_float.replace(v_float.find("\"v\":1"), 5, "\"v\":1.0");
+    expect_invalid(v_float, batch_reason::unsupported_version, "/v");
+}
+
 TEST(enrich_batch, pixel_query_is_one_event) {
     const auto r = parse_pixel(
         "s=demo-shop&aid=a1&sid=s1&id=0b7e4c1a-9f2d-4e8b-a1c3-5d6e7f8a9b0c&ts=1764100000000"

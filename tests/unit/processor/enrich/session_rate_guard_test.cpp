@@ -47,5 +47,27 @@ TEST(enrich_session_rate_guard, memory_is_bounded_by_max_sessions) {
     EXPECT_EQ(g.sessions(), 50U);
 }
 
+TEST(enrich_session_rate_guard, counts_of_a_discarded_transaction_are_forgotten) {
+    session_rate_guard g({.events_per_second = 0.001, .burst = 3, .max_sessions = 10});
+    const std::int64_t t = 1'700'000'000'000;
+    g.begin();
+    for (int i = 0; i < 3; ++i) EXPECT_FALSE(g.observe("s", t).too_fast) << i;
+    EXPECT_TRUE(g.observe("s", t).too_fast);  // the fourth, within the transaction
+    EXPECT_EQ(g.sessions(), 0U);              // nothing committed yet
+    g.discard();
+    // Read again: the same verdicts, not a session that already spent its burst.
+    g.begin();
+    for (int i = 0; i < 3; ++i) EXPECT_FALSE(g.observe("s", t).too_fast) << i;
+    g.commit();
+    EXPECT_EQ(g.sessions(), 1U);
+    g.begin();
+    EXPECT_TRUE(g.observe("s", t).too_fast);  // committed counts carry on
+    g.commit();
+    // Outside a transaction every observation counts at once.
+    EXPECT_TRUE(g.observe("s", t).too_fast);
+    EXPECT_FALSE(g.observe("other", t).too_fast);
+    EXPECT_EQ(g.sessions(), 2U);
+}
+
 }  // namespace
 }  // namespace clickstream::enrich

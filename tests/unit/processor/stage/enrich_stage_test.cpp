@@ -73,11 +73,12 @@ struct harness {
     enrich::no_country_lookup countries;
     enrich::enrich_data data{enrich::test_data::uap(), enrich::test_data::referrers(), bots(),
                              countries};
-    enrich::event_enricher enricher{data, {}};
+    enrich::event_enricher enricher;
     enrich_stage stage;
 
-    explicit harness(std::size_t max_records = 3)
-        : stage(options(max_records), io, io, enricher, probe, log, [] { return 1764100005000; }) {}
+    explicit harness(std::size_t max_records = 3, enrich::enricher_options enricher_options = {})
+        : enricher(data, std::move(enricher_options)),
+          stage(options(max_records), io, io, enricher, probe, log, [] { return 1764100005000; }) {}
 
     static enrich_stage_options options(std::size_t max_records) {
         enrich_stage_options o;
@@ -258,6 +259,33 @@ TEST(enrich_stage, ids_of_an_aborted_transaction_are_not_remembered_as_seen) {
     h.io.fail_commits = 1;  // the first transaction fails: its ids must come through later
     h.drain();
     EXPECT_EQ(h.visible_ids("clean").size(), 4U);
+}
+
+// The behaviour rule counts each event once even when an aborted
+// transaction makes the stage read it again: a session allowed 4 events at
+// once sends 4 (read twice, the first commit failing) and then a fifth, and
+// only the fifth is a bot.
+TEST(enrich_stage, events_read_again_after_an_abort_count_once_for_the_behaviour_rule) {
+    enrich::enricher_options eo;
+    eo.rate.burst = 4;
+    eo.rate.events_per_second = 0.001;  // the events share one time: no refill
+    harness h(2, eo);
+    h.io.add(batch_of(0, 2), headers(browser_ua));
+    h.io.add(batch_of(2, 2), headers(browser_ua));
+    h.io.add(batch_of(4, 1), headers(browser_ua));
+    h.io.fail_commits = 1;  // the first transaction (4 events) is aborted, then read again
+    h.drain();
+    EXPECT_EQ(h.io.rewinds, 1);
+    EXPECT_EQ(h.visible_ids("clean"), (std::multiset<std::string>{
+                                          "00000000-0000-4000-8000-000000000000",
+                                          "00000000-0000-4000-8000-000000000001",
+                                          "00000000-0000-4000-8000-000000000002",
+                                          "00000000-0000-4000-8000-000000000003"}));
+    const auto bots = h.visible("bots");
+    ASSERT_EQ(bots.size(), 1U);
+    const json bot = json::parse(bots[0].value);
+    EXPECT_EQ(bot["event_id"], "00000000-0000-4000-8000-000000000004");
+    EXPECT_EQ(bot["bot_rule"], "behaviour");
 }
 
 TEST(enrich_stage, a_rebalance_voids_the_open_transaction) {
