@@ -38,56 +38,13 @@
 #include "processor/enrich/geoip.h"
 #include "processor/stage/enrich_stage.h"
 #include "support/memory_stage_io.h"
+#include "traffic.h"
 
 namespace {
 
 using namespace clickstream;
-using json = nlohmann::json;
-
-std::filesystem::path root() {
-    const char* r = std::getenv("CLICKSTREAM_ROOT");
-    return r != nullptr && *r != '\0' ? r : CLICKSTREAM_DEFAULT_ROOT;
-}
-
-const enrich::data_paths& paths() {
-    static const enrich::data_paths p = enrich::default_data_paths(root());
-    return p;
-}
-
-struct weighted_uas {
-    std::vector<std::string> uas;
-    std::discrete_distribution<std::size_t> pick;
-};
-
-const weighted_uas& browser_uas() {
-    static const weighted_uas w = [] {
-        std::ifstream in(root() / "node_modules/user-agents/dist/user-agents.json");
-        const auto all = json::parse(in);
-        weighted_uas out;
-        std::vector<double> weights;
-        for (const auto& e : all) {
-            out.uas.push_back(e.at("userAgent").get<std::string>());
-            weights.push_back(e.at("weight").get<double>());
-        }
-        out.pick = std::discrete_distribution<std::size_t>(weights.begin(), weights.end());
-        return out;
-    }();
-    return w;
-}
-
-const std::vector<std::string>& crawler_uas() {
-    static const std::vector<std::string> v = [] {
-        std::ifstream in(paths().crawler_user_agents);
-        std::vector<std::string> out;
-        for (const auto& e : json::parse(in)) {
-            for (const auto& inst : e.value("instances", json::array())) {
-                out.push_back(inst.get<std::string>());
-            }
-        }
-        return out;
-    }();
-    return v;
-}
+using bench::paths;
+using bench::traffic;
 
 // The data a running service loads once.
 struct loaded {
@@ -108,203 +65,17 @@ const loaded& data() {
     return d;
 }
 
-std::string uuid(std::mt19937_64& rng) {
-    const std::uint64_t a = rng(), b = rng();
-    char buf[40];
-    std::snprintf(buf, sizeof buf, "%08x-%04x-4%03x-%04x-%012llx", unsigned(a >> 32),
-                  unsigned(a >> 16) & 0xFFFF, unsigned(a) & 0xFFF,
-                  0x8000 | (unsigned(b >> 48) & 0x3FFF),
-                  static_cast<unsigned long long>(b & 0xFFFFFFFFFFFFULL));
-    return buf;
-}
-
-const char* const pages[] = {"/",
-                             "/products/running-shoes",
-                             "/products/running-shoes/air-zoom-42?color=blue",
-                             "/cart",
-                             "/checkout/shipping",
-                             "/blog/how-to-choose-trail-shoes",
-                             "/category/women/sale?page=2",
-                             "/search?q=trail+shoes"};
-const char* const campaigns[] = {
-    "", "", "", "", "?utm_source=newsletter&utm_medium=email&utm_campaign=winter",
-    "?utm_source=google&utm_medium=cpc&utm_campaign=brand&gclid=Cj0KCQiA-aGCBhCwARIsAHDl5x",
-    "?utm_source=facebook&utm_medium=paid_social&utm_campaign=retarget&fbclid=IwAR2x",
-    "?utm_source=instagram&utm_medium=social"};
-const char* const referrers[] = {"",
-                                 "https://www.google.com/",
-                                 "https://www.google.de/",
-                                 "https://www.bing.com/search?q=running+shoes",
-                                 "https://l.instagram.com/?u=x",
-                                 "https://www.facebook.com/",
-                                 "https://someones-blog.example.net/post/1",
-                                 "https://duckduckgo.com/"};
-
-// One visitor's tab: a session, a user agent, an address, a clock.
-struct visitor {
-    std::string anonymous_id, session_id, tab_id, ua, ip, landing;
-    std::int64_t clock_ms = 0;
-    std::uint32_t seq = 0;
-    bool crawler = false;
-};
-
-class traffic {
-public:
-    explicit traffic(std::uint64_t seed) : rng_(seed) {
-        for (int i = 0; i < 2000; ++i) visitors_.push_back(new_visitor());
-    }
-
-    // `n` raw messages in `io.input` (offsets from 0), and per message the
-    // number of outputs the stage makes of it.
-    void next_chunk(std::size_t n, test::memory_stage_io& io, std::vector<int>& outputs) {
-        io.input.clear();
-        io.read = 0;
-        io.committed = 0;
-        outputs.clear();
-        for (std::size_t i = 0; i < n; ++i) {
-            const double r = unit_(rng_);
-            if (r < 0.02 && !sent_.empty()) {  // a batch re-sent: every event a duplicate
-                const auto& again = sent_[rng_() % sent_.size()];
-                auto headers = again.second;
-                headers[0].value = std::to_string(now_ms_);
-                io.add(again.first, std::move(headers));
-                outputs.push_back(0);
-                continue;
-            }
-            visitor& v = visitors_[rng_() % visitors_.size()];
-            auto [body, events] = batch(v);
-            auto headers = headers_of(v);
-            if (r > 0.995) {  // broken on the way: a dead letter
-                body.resize(body.size() / 2);
-                events = 1;
-            }
-            outputs.push_back(events);
-            if (r <= 0.995) {
-                if (sent_.size() < 4000) {
-                    sent_.emplace_back(body, headers);
-                } else {
-                    sent_[rng_() % sent_.size()] = {body, headers};
-                }
-            }
-            io.add(std::move(body), std::move(headers));
-            if (unit_(rng_) < 0.05) v = new_visitor();  // the visit ends, another begins
-        }
-    }
-
-private:
-    visitor new_visitor() {
-        visitor v;
-        v.anonymous_id = uuid(rng_);
-        v.session_id = uuid(rng_);
-        v.tab_id = "t-" + std::to_string(rng_() % 100000);
-        v.crawler = unit_(rng_) < 0.03;
-        if (v.crawler) {
-            const auto& c = crawler_uas();
-            v.ua = c[rng_() % c.size()];
-        } else {
-            auto& w = browser_uas();
-            v.ua = w.uas[pick_(rng_, w.pick.param())];
-        }
-        v.ip = std::to_string(1 + rng_() % 223) + "." + std::to_string(rng_() % 256) + "." +
-               std::to_string(rng_() % 256) + "." + std::to_string(rng_() % 256);
-        v.landing = std::string(pages[rng_() % std::size(pages)]);
-        const char* campaign = campaigns[rng_() % std::size(campaigns)];
-        if (*campaign != '\0') {
-            v.landing += v.landing.find('?') == std::string::npos ? campaign
-                                                                  : "&" + std::string(campaign + 1);
-        }
-        v.clock_ms = now_ms_ - static_cast<std::int64_t>(rng_() % 600000);
-        return v;
-    }
-
-    std::pair<std::string, int> batch(visitor& v) {
-        const int n = 1 + static_cast<int>(std::min<double>(
-                              11, std::exponential_distribution<double>(1.0 / 3.5)(rng_)));
-        json b = {{"v", 1},
-                  {"site", "demo-shop"},
-                  {"sdk", {{"name", "clickstream-web"}, {"version", "0.1.0"}}},
-                  {"context",
-                   {{"anonymous_id", v.anonymous_id},
-                    {"platform", "web"},
-                    {"screen", {{"w", 1920}, {"h", 1080}}},
-                    {"viewport", {{"w", 1280}, {"h", 720}}},
-                    {"language", "en-GB"},
-                    {"time_zone", "Europe/Berlin"},
-                    {"session_timeout_s", 1800},
-                    {"tab_id", v.tab_id},
-                    {"webdriver", false}}},
-                  {"dropped", {{"queue_full", 0}, {"consent_denied", 0}, {"rejected", 0}}}};
-        json events = json::array();
-        for (int i = 0; i < n; ++i) {
-            v.clock_ms += 200 + static_cast<std::int64_t>(rng_() % 20000);
-            const std::string url = "https://shop.example" +
-                                    (v.seq == 0 ? v.landing
-                                                : std::string(pages[rng_() % std::size(pages)]));
-            json e = {{"id", uuid(rng_)},
-                      {"ts", v.clock_ms},
-                      {"session_id", v.session_id},
-                      {"session_index", 1},
-                      {"seq", ++v.seq},
-                      {"url", url}};
-            const double r = v.seq == 1 ? 0 : unit_(rng_);
-            if (r < 0.3) {
-                e["type"] = "page_view";
-                e["title"] = "Running shoes — Demo shop";
-                e["referrer"] = v.seq == 1 ? referrers[rng_() % std::size(referrers)]
-                                           : "https://shop.example/";
-            } else if (r < 0.55) {
-                e["type"] = "click";
-                e["element"] = {{"selector", "button#add-to-cart"},
-                                {"text", "Add to cart"},
-                                {"outbound", false}};
-            } else if (r < 0.8) {
-                e["type"] = "scroll";
-                e["depth"] = 25 * (1 + rng_() % 4);
-            } else if (r < 0.9) {
-                e["type"] = "hover";
-                e["element"] = {{"selector", "a.size-guide"},
-                                {"text", "Size guide"},
-                                {"href", "https://sizes.example/shoes"},
-                                {"outbound", true}};
-            } else if (r < 0.98) {
-                e["type"] = "custom";
-                e["name"] = "filter_used";
-                e["props"] = {{"filter", "size"}, {"value", 42}, {"mobile", false}};
-            } else {
-                e["type"] = "conversion";
-                e["name"] = "order";
-                e["value"] = 79.9;
-                e["currency"] = "EUR";
-            }
-            events.push_back(std::move(e));
-        }
-        b["events"] = std::move(events);
-        b["sent_at"] = v.clock_ms + 300;
-        now_ms_ += 7;
-        return {b.dump(), n};
-    }
-
-    std::vector<processor::record_header> headers_of(const visitor& v) {
-        return {{"received_at", std::to_string(now_ms_)},
-                {"client_ip", v.ip},
-                {"user_agent", v.ua},
-                {"origin", "https://shop.example"},
-                {"content_type", "text/plain"},
-                {"content_encoding", "identity"},
-                {"request_id", uuid(rng_)},
-                {"site", "demo-shop"},
-                {"source", "batch"}};
-    }
-
-    std::mt19937_64 rng_;
-    std::uniform_real_distribution<double> unit_{0, 1};
-    std::discrete_distribution<std::size_t> pick_;
-    std::int64_t now_ms_ = 1'764'100'000'000;
-    std::vector<visitor> visitors_;
-    std::vector<std::pair<std::string, std::vector<processor::record_header>>> sent_;
-};
-
 constexpr std::size_t chunk = 2000;
+
+// The next `chunk` raw messages as the fake source's input (offsets from 0).
+void next_chunk(traffic& gen, test::memory_stage_io& io, std::vector<int>& expected) {
+    static std::vector<bench::raw_message> messages;
+    gen.next_chunk(chunk, messages, expected);
+    io.input.clear();
+    io.read = 0;
+    io.committed = 0;
+    for (auto& m : messages) io.add(std::move(m.body), std::move(m.headers));
+}
 constexpr std::size_t max_records = 500;
 
 processor::enrich_stage_options stage_options() {
@@ -343,7 +114,7 @@ std::size_t clean_bytes() {
         traffic gen(7);
         stage_rig rig;
         std::vector<int> expected;
-        gen.next_chunk(chunk, rig.io, expected);
+        next_chunk(gen, rig.io, expected);
         rig.drain();
         std::size_t bytes = 0;
         for (const auto& r : rig.io.visible) bytes += r.value.size();
@@ -360,13 +131,13 @@ void enrich_stage_whole(benchmark::State& state) {
     std::uint64_t outputs = 0, bytes = 0, want = 0, bots = 0;
     // Warm: the user agent cache and the RE2 DFAs fill as in a running service.
     for (int i = 0; i < 5; ++i) {
-        gen.next_chunk(chunk, io, expected);
+        next_chunk(gen, io, expected);
         rig.drain();
         io.visible.clear();
     }
     for (auto _ : state) {
         state.PauseTiming();
-        gen.next_chunk(chunk, io, expected);
+        next_chunk(gen, io, expected);
         for (const int n : expected) want += static_cast<std::uint64_t>(n);
         state.ResumeTiming();
         rig.drain();
@@ -432,7 +203,7 @@ void enrich_stage_ceiling(benchmark::State& state) {
     };
     for (auto _ : state) {
         state.PauseTiming();
-        gen.next_chunk(chunk, io, expected);
+        next_chunk(gen, io, expected);
         state.ResumeTiming();
         drain();
         state.PauseTiming();
