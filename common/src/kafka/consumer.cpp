@@ -2,6 +2,8 @@
 
 #include <librdkafka/rdkafka.h>
 
+#include <vector>
+
 #include "rdkafka_support.h"
 
 namespace clickstream::common::kafka {
@@ -28,14 +30,27 @@ struct consumer::state {
     }
 
     // Starts each partition at the first message within options.start_within;
-    // if the broker cannot say, at the committed offset (logged).
+    // if the broker cannot say, at the committed offset (logged). A partition
+    // with nothing that recent starts at its end as it was before the lookup,
+    // not at a logical END resolved later: a message produced meanwhile is read.
     void assign_by_time(rd_kafka_t* handle, rd_kafka_topic_partition_list_t* partitions) noexcept {
         const auto since = std::chrono::duration_cast<std::chrono::milliseconds>(
                                std::chrono::system_clock::now().time_since_epoch()) -
                            options.start_within;
         rd_kafka_topic_partition_list_t* list = rd_kafka_topic_partition_list_copy(partitions);
-        for (int i = 0; i < list->cnt; ++i) list->elems[i].offset = since.count();
+        std::vector<std::int64_t> ends(static_cast<std::size_t>(list->cnt), RD_KAFKA_OFFSET_END);
+        for (int i = 0; i < list->cnt; ++i) {
+            std::int64_t low = 0;
+            rd_kafka_query_watermark_offsets(handle, list->elems[i].topic, list->elems[i].partition,
+                                             &low, &ends[static_cast<std::size_t>(i)], 10'000);
+            list->elems[i].offset = since.count();
+        }
         const rd_kafka_resp_err_t err = rd_kafka_offsets_for_times(handle, list, 10'000);
+        for (int i = 0; err == RD_KAFKA_RESP_ERR_NO_ERROR && i < list->cnt; ++i) {
+            if (list->elems[i].offset == RD_KAFKA_OFFSET_END) {
+                list->elems[i].offset = ends[static_cast<std::size_t>(i)];
+            }
+        }
         if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
             log.warn("kafka_offsets_for_times_failed", {{"error", rd_kafka_err2str(err)}});
             rd_kafka_assign(handle, partitions);
