@@ -44,7 +44,7 @@ protected:
     // Waits until `moment` holds while the generator still sends: a fault is
     // applied under load with work in flight, or the test fails here.
     void await_moment(const std::string& what, const std::function<bool()>& moment,
-               std::chrono::seconds limit = 60s) {
+                      std::chrono::seconds limit = 60s) {
         bool load_ended = false;
         const bool met = pipeline::wait_until(
             [&] {
@@ -52,8 +52,7 @@ protected:
                 return load_ended || moment();
             },
             limit);
-        ASSERT_FALSE(load_ended) << "the load ended before " << what
-                                 << ": give it more visitors\n"
+        ASSERT_FALSE(load_ended) << "the load ended before " << what << ": give it more visitors\n"
                                  << p_->load_log();
         ASSERT_TRUE(met) << "never saw " << what;
     }
@@ -64,6 +63,7 @@ protected:
         const auto status = p_->finish_load(600s);
         ASSERT_TRUE(status.has_value()) << "the generator did not finish";
         ASSERT_EQ(*status, 0) << "the generator failed:\n" << p_->load_log();
+        std::printf("%s", p_->load_log().c_str());  // its summary: delivered, refused, retried
         const auto r = p_->wait_for_truth(load_.site);
         std::printf("%s", r.describe().c_str());
         RecordProperty("events", static_cast<int>(r.truth_events));
@@ -96,9 +96,8 @@ protected:
 
 TEST_F(faults, broker_kill_9_and_restart) {
     ASSERT_NO_FATAL_FAILURE(start());
-    AWAIT("a transaction open in enrich and a request in the collector", [&] {
-        return enrich_transaction_open(*p_) && collector_request_in_flight(*p_);
-    });
+    AWAIT("a transaction open in enrich and a request in the collector",
+          [&] { return enrich_transaction_open(*p_) && collector_request_in_flight(*p_); });
     ASSERT_NO_FATAL_FAILURE(kill_broker_and_restart());
     finish_and_check();
 }
@@ -197,9 +196,8 @@ TEST_F(faults, slow_broker_paused_again_and_again) {
 
 TEST_F(faults, everything_killed_at_once_and_restarted) {
     ASSERT_NO_FATAL_FAILURE(start());
-    AWAIT("work in flight in every stage", [&] {
-        return enrich_transaction_open(*p_) && sessionize_holds_uncommitted_work(*p_);
-    });
+    AWAIT("work in flight in every stage",
+          [&] { return enrich_transaction_open(*p_) && sessionize_holds_uncommitted_work(*p_); });
     p_->kill(service::collector);
     p_->kill(service::enrich);
     p_->kill(service::sessionize);

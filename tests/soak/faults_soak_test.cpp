@@ -57,7 +57,8 @@ protected:
         }
         char start[16];
         const int day = 1 + 3 * runs_;
-        std::snprintf(start, sizeof start, "2025-%02d-%02d", 3 + (day - 1) / 28, 1 + (day - 1) % 28);
+        std::snprintf(start, sizeof start, "2025-%02d-%02d", 3 + (day - 1) / 28,
+                      1 + (day - 1) % 28);
         p_->start_load({site_, static_cast<unsigned>(rng_()), 150, 3, start, 900});
         ++runs_;
     }
@@ -77,6 +78,7 @@ protected:
         const auto status = p_->finish_load(900s);
         ASSERT_TRUE(status.has_value()) << "the generator did not finish";
         ASSERT_EQ(*status, 0) << p_->load_log();
+        std::printf("%s", p_->load_log().c_str());
         const auto r = p_->wait_for_truth(site_, 600s);
         std::printf("%s", r.describe().c_str());
         RecordProperty("events", static_cast<int>(r.truth_events));
@@ -164,8 +166,8 @@ TEST_F(soak, random_kills_under_load_for_minutes) {
                      std::chrono::seconds(env_long("CLICKSTREAM_SOAK_SECONDS", 300));
     while (std::chrono::steady_clock::now() < end && !HasFailure()) {
         // A random pause under load, then a random fault at its moment.
-        const auto pause = std::chrono::steady_clock::now() +
-                           std::chrono::milliseconds(500 + rng_() % 6000);
+        const auto pause =
+            std::chrono::steady_clock::now() + std::chrono::milliseconds(500 + rng_() % 6000);
         pipeline::wait_until(
             [&] {
                 keep_loading();

@@ -142,7 +142,8 @@ std::optional<std::string> child_process::wait_for_line(const std::string& text,
                 const auto begin = all.rfind('\n', hit);
                 const auto start = begin == std::string::npos || begin < from ? from : begin + 1;
                 const auto end = all.find('\n', hit);
-                return all.substr(start, end == std::string::npos ? std::string::npos : end - start);
+                return all.substr(start,
+                                  end == std::string::npos ? std::string::npos : end - start);
             }
         }
         if (!alive || std::chrono::steady_clock::now() >= deadline) return std::nullopt;

@@ -101,15 +101,15 @@ std::string private_clickhouse::url() const {
 bool private_clickhouse::run_stack(const std::string& args) {
     const auto log = var_ / "stack.log";
     std::ostringstream cmd;
-    cmd << "CLICKSTREAM_VAR='" << var_.string() << "' CLICKSTREAM_CLICKHOUSE_HTTP_PORT="
-        << http_port_ << " CLICKSTREAM_CLICKHOUSE_TCP_PORT=" << tcp_port_
+    cmd << "CLICKSTREAM_VAR='" << var_.string()
+        << "' CLICKSTREAM_CLICKHOUSE_HTTP_PORT=" << http_port_
+        << " CLICKSTREAM_CLICKHOUSE_TCP_PORT=" << tcp_port_
         << " CLICKSTREAM_CLICKHOUSE_INTERSERVER_PORT=" << interserver_port_ << " '"
         << (project_root() / "scripts/stack").string() << "' " << args << " >'" << log.string()
         << "' 2>&1";
     const int rc = std::system(cmd.str().c_str());
     if (rc != 0) {
-        ADD_FAILURE() << "scripts/stack " << args << " failed (" << rc << "):\n"
-                      << read_file(log);
+        ADD_FAILURE() << "scripts/stack " << args << " failed (" << rc << "):\n" << read_file(log);
         return false;
     }
     return true;
@@ -146,9 +146,9 @@ void private_clickhouse::kill() {
 }
 
 bool private_clickhouse::migrate(const std::string& db) {
-    const std::string cmd = "'" + (project_root() / "scripts/migrate").string() +
-                            "' --database " + db + " --url " + url() + " >'" +
-                            (var_ / "migrate.log").string() + "' 2>&1";
+    const std::string cmd = "'" + (project_root() / "scripts/migrate").string() + "' --database " +
+                            db + " --url " + url() + " >'" + (var_ / "migrate.log").string() +
+                            "' 2>&1";
     if (std::system(cmd.c_str()) != 0) {
         ADD_FAILURE() << cmd << "\n" << read_file(var_ / "migrate.log");
         return false;
@@ -165,7 +165,8 @@ std::optional<std::string> private_clickhouse::query(const std::string& db, cons
     r.timeout_ms = 60000;
     const auto res = send(r);
     if (res.status != 200) {
-        if (error != nullptr) *error = sql + ": " + std::to_string(res.status) + " " + res.body + res.error;
+        if (error != nullptr)
+            *error = sql + ": " + std::to_string(res.status) + " " + res.body + res.error;
         return std::nullopt;
     }
     return res.body;
@@ -184,7 +185,8 @@ std::string truth_check::describe() const {
         << differing_sessions.size() << " differ\n";
     if (!error.empty()) out << "error: " << error << "\n";
     const auto some = [&](const char* what, const std::vector<std::string>& v) {
-        for (std::size_t i = 0; i < v.size() && i < 5; ++i) out << "  " << what << ": " << v[i] << "\n";
+        for (std::size_t i = 0; i < v.size() && i < 5; ++i)
+            out << "  " << what << ": " << v[i] << "\n";
     };
     some("missing event", missing_events);
     some("extra event", extra_events);
@@ -198,9 +200,12 @@ std::string truth_check::describe() const {
 
 const char* name_of(service s) {
     switch (s) {
-        case service::collector: return "collector";
-        case service::enrich: return "enrich";
-        case service::sessionize: return "sessionize";
+        case service::collector:
+            return "collector";
+        case service::enrich:
+            return "enrich";
+        case service::sessionize:
+            return "sessionize";
     }
     return "?";
 }
@@ -316,7 +321,8 @@ std::string pipeline::write_config(service s) const {
                   {{"brokers", kafka_->bootstrap()},
                    {"group_id", "faults-sessionize"},
                    {"topic", "clickstream.clean"},
-                   {"settings", {{"session.timeout.ms", "6000"}, {"heartbeat.interval.ms", "500"}}}}},
+                   {"settings",
+                    {{"session.timeout.ms", "6000"}, {"heartbeat.interval.ms", "500"}}}}},
                  {"clickhouse",
                   {{"url", clickhouse_->url()}, {"database", db_}, {"timeout_ms", 10000}}},
                  {"sessions",
@@ -348,7 +354,8 @@ bool pipeline::start(service s) {
     c.argv.push_back(write_config(s));
     c.log = dir_ / (std::string(name_of(s)) + "-" + std::to_string(r.runs) + ".log");
     r.proc = std::make_unique<child_process>(std::move(c));
-    const char* ready = s == service::enrich ? "\"event\":\"enrich_started\"" : "\"event\":\"listening\"";
+    const char* ready =
+        s == service::enrich ? "\"event\":\"enrich_started\"" : "\"event\":\"listening\"";
     const auto line = r.proc->wait_for_line(ready, std::chrono::seconds(60));
     if (!line) {
         ADD_FAILURE() << name_of(s) << " did not start:\n" << r.proc->log();
@@ -521,8 +528,8 @@ truth_check pipeline::check(const std::string& site) const {
     };
     const std::string where = " WHERE site = '" + site + "'";
     std::set<std::string> stored;
-    for (const auto& id : lines_of(q("SELECT event_id FROM events FINAL" + where +
-                                     " FORMAT TabSeparated"))) {
+    for (const auto& id :
+         lines_of(q("SELECT event_id FROM events FINAL" + where + " FORMAT TabSeparated"))) {
         ++out.final_rows;
         stored.insert(id);
     }
@@ -607,8 +614,7 @@ truth_check pipeline::wait_for_truth(const std::string& site, std::chrono::secon
             return still;
         },
         std::chrono::seconds(30));
-    std::this_thread::sleep_for(
-        std::chrono::milliseconds(3 * options_.sessionize_interval_ms));
+    std::this_thread::sleep_for(std::chrono::milliseconds(3 * options_.sessionize_interval_ms));
     return check(site);
 }
 

@@ -50,8 +50,7 @@ public:
     // The first log line (from byte `from` on) containing `text`, waiting up
     // to `limit` for it; nullopt if none came or the child exited first.
     std::optional<std::string> wait_for_line(const std::string& text,
-                                             std::chrono::milliseconds limit,
-                                             std::size_t from = 0);
+                                             std::chrono::milliseconds limit, std::size_t from = 0);
     // The log's current size: pass it as `from` to wait for a line written
     // after this moment.
     std::size_t log_size() const;

@@ -71,9 +71,9 @@ enum class service { collector, enrich, sessionize };
 const char* name_of(service s);
 
 struct pipeline_options {
-    std::string name = "pipeline";       // prefix of the directory and database
+    std::string name = "pipeline";  // prefix of the directory and database
     std::vector<std::string> sites = {"demo"};
-    int session_timeout_s = 1800;        // every site's, in the collector and sessionize
+    int session_timeout_s = 1800;  // every site's, in the collector and sessionize
     int raw_partitions = 2;
     int clean_partitions = 2;
     std::uint64_t spool_max_bytes = 64ULL << 20;
@@ -101,19 +101,19 @@ struct load_options {
 // What the tables hold against the ground truth of one site.
 struct truth_check {
     std::size_t truth_events = 0, truth_sessions = 0;
-    std::size_t distinct_events = 0;     // distinct ids of the site in `events`
-    std::size_t final_rows = 0;          // rows of `events FINAL`
-    std::size_t stored_rows = 0;         // rows before merging (copies of retries)
+    std::size_t distinct_events = 0;  // distinct ids of the site in `events`
+    std::size_t final_rows = 0;       // rows of `events FINAL`
+    std::size_t stored_rows = 0;      // rows before merging (copies of retries)
     std::vector<std::string> missing_events, extra_events;
-    std::size_t session_rows = 0;        // `sessions FINAL` rows with events > 0
+    std::size_t session_rows = 0;  // `sessions FINAL` rows with events > 0
     std::vector<std::string> missing_sessions, extra_sessions, differing_sessions;
-    std::string error;                   // ClickHouse did not answer
+    std::string error;  // ClickHouse did not answer
 
     bool exact() const {
         return error.empty() && missing_events.empty() && extra_events.empty() &&
                final_rows == truth_events && distinct_events == truth_events &&
-               missing_sessions.empty() && extra_sessions.empty() &&
-               differing_sessions.empty() && session_rows == truth_sessions;
+               missing_sessions.empty() && extra_sessions.empty() && differing_sessions.empty() &&
+               session_rows == truth_sessions;
     }
     std::string describe() const;
 };
@@ -138,8 +138,8 @@ public:
     // test failure, if it did not).
     bool start(service s);
     bool start_all();
-    void kill(service s);             // kill -9
-    int terminate(service s);         // SIGTERM, its exit status
+    void kill(service s);      // kill -9
+    int terminate(service s);  // SIGTERM, its exit status
     bool restart(service s) {
         kill(s);
         return start(s);
