@@ -1,0 +1,431 @@
+// Funnels, paths and attribution against the real ClickHouse: small datasets
+// inserted into a database of this test's own (migrated with
+// scripts/migrate), each answer worked out by hand below. Then the
+// `clickstream` binary against the same database: exit codes, errors, JSON.
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "common/log.h"
+#include "processor/analysis/api.h"
+#include "processor/analysis/attribution.h"
+#include "processor/analysis/funnel.h"
+#include "processor/analysis/paths.h"
+#include "processor/analysis/sessions.h"
+#include "processor/sessionize/clickhouse.h"
+#include "support/http_client.h"
+#include "support/stack.h"
+
+namespace clickstream::test {
+namespace {
+
+using json = nlohmann::json;
+using namespace clickstream::analysis;
+
+constexpr std::int64_t s = 1000;
+constexpr std::int64_t day = 86'400'000;
+// 2026-11-20 12:00:00 UTC: every dataset is around this time.
+constexpr std::int64_t T = 1'795'176'000'000;
+constexpr std::int64_t now = T + 10 * day;
+
+std::string ch(const std::string& db, const std::string& sql, const std::string& body = {}) {
+    std::string url = clickhouse_url() + "/?database=" + db;
+    std::string text = sql;
+    if (!body.empty()) text += "\n" + body;
+    const auto r = http_post(url, text);
+    EXPECT_EQ(r.status, 200) << sql << "\n" << r.body << r.error;
+    return r.body;
+}
+
+json event(const std::string& site, const std::string& session, const std::string& anon,
+           const std::string& user, std::int64_t at, const std::string& type,
+           const std::string& name_or_path, const std::string& props = "") {
+    static int n = 0;
+    const bool page = type == "page_view";
+    return {{"site", site},
+            {"session_id", session},
+            {"event_id", "e" + std::to_string(++n)},
+            {"device_date", format_date(at / day)},
+            {"event_time_ms", at},
+            {"type", type},
+            {"name", page ? "" : name_or_path},
+            {"anonymous_id", anon},
+            {"user_id", user},
+            {"url_path", page ? name_or_path : "/shop"},
+            {"props", props}};
+}
+
+json session_row(const std::string& site, const std::string& id, const std::string& anon,
+                 const std::string& user, std::int64_t start, const std::string& channel,
+                 std::vector<std::string> pages, int conversions = 0, double revenue = 0) {
+    return {{"site", site},
+            {"session_id", id},
+            {"segment", 1},
+            {"version", 8},
+            {"anonymous_id", anon},
+            {"user_id", user},
+            {"start_ms", start},
+            {"end_ms", start + 60 * s},
+            {"start_date", format_date(start / day)},
+            {"events", 3},
+            {"page_views", pages.size()},
+            {"pages", pages},
+            {"landing_page", pages.empty() ? "" : pages.front()},
+            {"exit_page", pages.empty() ? "" : pages.back()},
+            {"channel", channel},
+            {"device_type", "desktop"},
+            {"conversions", conversions},
+            {"revenue", revenue},
+            {"converted", conversions > 0 ? 1 : 0}};
+}
+
+void insert(const std::string& db, const std::string& table, const std::vector<json>& rows) {
+    std::string body;
+    for (const auto& r : rows) body += r.dump() + "\n";
+    ch(db, "INSERT INTO " + table + " FORMAT JSONEachRow", body);
+}
+
+class analysis_test : public ::testing::Test {
+protected:
+    static void SetUpTestSuite() {
+        db_ = unique_name("analysis");
+        for (auto& c : db_) {
+            if (c == '-' || c == '.') c = '_';
+        }
+        const std::string cmd = (project_root() / "scripts/migrate").string() + " --database " +
+                                db_ + " --url " + clickhouse_url() + " >/dev/null 2>&1";
+        ASSERT_EQ(std::system(cmd.c_str()), 0) << cmd;
+
+        // Funnel (site shop), steps / > /product/* > add_to_cart > purchase:
+        //   F1 email   all four: +10 s, +10 s, +40 s; purchase plan=pro
+        //   F2 direct  /, /product/b at +30 s, then abandons
+        //   F3 email   /, /product/a +5 s, add_to_cart in the same ms (a tie)
+        //   F4 direct  /product/a before /, then add_to_cart: out of order
+        //   F5a social x5: /, /product/c +20 s ... F5b next day, signed in as
+        //              u5: add_to_cart, purchase (+30 s) plan=basic
+        //   F6         two days later: outside the range
+        insert(db_, "events",
+               {event("shop", "F1", "x1", "", T, "page_view", "/"),
+                event("shop", "F1", "x1", "", T + 10 * s, "page_view", "/product/a"),
+                event("shop", "F1", "x1", "", T + 20 * s, "custom", "add_to_cart"),
+                event("shop", "F1", "x1", "", T + 60 * s, "conversion", "purchase",
+                      R"({"plan":"pro"})"),
+                event("shop", "F2", "x2", "", T, "page_view", "/"),
+                event("shop", "F2", "x2", "", T + 30 * s, "page_view", "/product/b"),
+                event("shop", "F3", "x3", "", T, "page_view", "/"),
+                event("shop", "F3", "x3", "", T + 5 * s, "page_view", "/product/a"),
+                event("shop", "F3", "x3", "", T + 5 * s, "custom", "add_to_cart"),
+                event("shop", "F4", "x4", "", T, "page_view", "/product/a"),
+                event("shop", "F4", "x4", "", T + 10 * s, "page_view", "/"),
+                event("shop", "F4", "x4", "", T + 20 * s, "custom", "add_to_cart"),
+                event("shop", "F5a", "x5", "", T, "page_view", "/"),
+                event("shop", "F5a", "x5", "", T + 20 * s, "page_view", "/product/c"),
+                event("shop", "F5b", "x5", "u5", T + day, "custom", "add_to_cart"),
+                event("shop", "F5b", "x5", "u5", T + day + 30 * s, "conversion", "purchase",
+                      R"({"plan":"basic"})"),
+                event("shop", "F6", "x6", "", T + 2 * day, "page_view", "/"),
+                event("shop", "F6", "x6", "", T + 2 * day + s, "page_view", "/product/a")});
+        insert(db_, "sessions",
+               {session_row("shop", "F1", "x1", "", T, "email", {"/", "/product/a"}, 1, 10),
+                session_row("shop", "F2", "x2", "", T, "direct", {"/", "/product/b"}),
+                session_row("shop", "F3", "x3", "", T, "email", {"/", "/product/a"}),
+                session_row("shop", "F4", "x4", "", T, "direct", {"/product/a", "/"}),
+                session_row("shop", "F5a", "x5", "", T, "social", {"/", "/product/c"}),
+                session_row("shop", "F5b", "x5", "u5", T + day, "direct", {}, 1, 20),
+                session_row("shop", "F6", "x6", "", T + 2 * day, "direct", {"/", "/product/a"})});
+
+        // Paths (site paths): page sequences of five sessions.
+        insert(db_, "sessions",
+               {session_row("paths", "s1", "p1", "", T, "direct", {"/", "/a", "/b"}),
+                session_row("paths", "s2", "p2", "", T, "direct", {"/", "/a", "/a", "/c"}),
+                session_row("paths", "s3", "p3", "", T, "direct", {"/", "/b"}),
+                session_row("paths", "s4", "p4", "", T, "direct", {"/x", "/", "/a", "/b"}),
+                session_row("paths", "s5", "p5", "", T, "direct", {"/c"})});
+
+        // Attribution (site attr), the journeys of the unit test by hand:
+        //   u1   email (-2d), direct (-1d), paid_search (0): 1 conversion, 100
+        //   y2   direct (0): 1 conversion, 50
+        //   y3   social (-1d, anonymous), then signed in as u3: direct (0),
+        //        2 conversions, 30 — converting in a later session, and a
+        //        direct visit after a campaign visit
+        //   y4   email (0), no conversion; y5 social (-1d), direct (0), none
+        //   u1 also has a referral session 40 days back: outside the lookback
+        insert(db_, "sessions",
+               {session_row("attr", "a0", "y1", "u1", T - 40 * day, "referral", {"/"}),
+                session_row("attr", "a1", "y1", "u1", T - 2 * day, "email", {"/"}),
+                session_row("attr", "a2", "y1", "u1", T - day, "direct", {"/"}),
+                session_row("attr", "a3", "y1", "u1", T, "paid_search", {"/"}, 1, 100),
+                session_row("attr", "b1", "y2", "", T, "direct", {"/"}, 1, 50),
+                session_row("attr", "c1", "y3", "", T - day, "social", {"/"}),
+                session_row("attr", "c2", "y3", "u3", T, "direct", {"/"}, 2, 30),
+                session_row("attr", "d1", "y4", "", T, "email", {"/"}),
+                session_row("attr", "e1", "y5", "", T - day, "social", {"/"}),
+                session_row("attr", "e2", "y5", "", T, "direct", {"/"})});
+    }
+    static void TearDownTestSuite() { ch("default", "DROP DATABASE IF EXISTS " + db_); }
+
+    void SetUp() override {
+        sessionize::clickhouse_options o;
+        o.url = clickhouse_url();
+        o.database = db_;
+        client_ = std::make_unique<sessionize::clickhouse_client>(o, log_);
+        runner_ = std::make_unique<clickhouse_runner>(*client_);
+    }
+
+    json api(const std::string& target) {
+        const auto r = handle_request("GET", target, *runner_, now);
+        EXPECT_EQ(r.status, 200) << target << "\n" << r.body;
+        return json::parse(r.body);
+    }
+    static std::vector<std::int64_t> counts(const json& steps) {
+        std::vector<std::int64_t> out;
+        for (const auto& st : steps) out.push_back(st["count"].get<std::int64_t>());
+        return out;
+    }
+
+    static inline std::string db_;
+    std::ostringstream log_stream_;
+    common::logger log_{log_stream_, "analysis_test"};
+    std::unique_ptr<sessionize::clickhouse_client> client_;
+    std::unique_ptr<clickhouse_runner> runner_;
+};
+
+const std::string shop_funnel =
+    "/api/analysis/funnel?site=shop&from=2026-11-20&to=2026-11-21&step=page:/"
+    "&step=page:/product/*&step=event:add_to_cart&step=event:purchase";
+
+TEST_F(analysis_test, session_funnel_counts_drop_offs_and_median_times) {
+    const auto j = api(shop_funnel + "&by=channel");
+    // Entered: F1-F5a (F4 too: it has a /); F5b has no /, F6 is out of range.
+    // Product after /: F1, F2, F3 (tie allowed later), F5a; F4's came before.
+    EXPECT_EQ(counts(j["steps"]), (std::vector<std::int64_t>{5, 4, 2, 1}));
+    EXPECT_EQ(j["steps"][1]["drop_off"], 1);
+    EXPECT_EQ(j["steps"][2]["drop_off"], 2);  // F2 abandoned, F5a went on next day
+    EXPECT_DOUBLE_EQ(j["steps"][3]["conversion"].get<double>(), 0.2);
+    // Medians: {10, 30, 5, 20} s → 15 s; {10, 0} s → 5 s (the tie); 40 s.
+    EXPECT_DOUBLE_EQ(j["steps"][1]["median_ms_from_previous"].get<double>(), 15000);
+    EXPECT_DOUBLE_EQ(j["steps"][2]["median_ms_from_previous"].get<double>(), 5000);
+    EXPECT_DOUBLE_EQ(j["steps"][3]["median_ms_from_previous"].get<double>(), 40000);
+    // By the entry session's channel; equal counts ordered by name.
+    ASSERT_EQ(j["groups"].size(), 3u);
+    EXPECT_EQ(j["groups"][0]["value"], "direct");
+    EXPECT_EQ(counts(j["groups"][0]["steps"]), (std::vector<std::int64_t>{2, 1, 0, 0}));
+    EXPECT_EQ(j["groups"][1]["value"], "email");
+    EXPECT_EQ(counts(j["groups"][1]["steps"]), (std::vector<std::int64_t>{2, 2, 2, 1}));
+    EXPECT_DOUBLE_EQ(j["groups"][1]["steps"][1]["median_ms_from_previous"].get<double>(), 7500);
+    EXPECT_EQ(j["groups"][2]["value"], "social");
+    EXPECT_EQ(counts(j["groups"][2]["steps"]), (std::vector<std::int64_t>{1, 1, 0, 0}));
+}
+
+TEST_F(analysis_test, user_funnel_follows_a_person_into_a_later_session) {
+    // x5's anonymous session F5a and signed-in F5b are one person (u5):
+    // add_to_cart and purchase a day later complete the funnel.
+    auto j = api(shop_funnel + "&scope=user&window=7d");
+    EXPECT_EQ(j["unit"], "people");
+    EXPECT_EQ(counts(j["steps"]), (std::vector<std::int64_t>{5, 4, 3, 2}));
+    EXPECT_DOUBLE_EQ(j["steps"][3]["median_ms_from_previous"].get<double>(), 35000);
+    // With a one-hour window u5 stops at the product page.
+    j = api(shop_funnel + "&scope=user&window=1h");
+    EXPECT_EQ(counts(j["steps"]), (std::vector<std::int64_t>{5, 4, 2, 1}));
+    // A property filter: only x1's purchase was plan=pro.
+    j =
+        api("/api/analysis/funnel?site=shop&from=2026-11-20&to=2026-11-21&scope=user&step=page:/"
+            "&step=page:/product/*&step=event:add_to_cart&step=event:purchase%7Bplan%3Dpro%7D");
+    EXPECT_EQ(counts(j["steps"]), (std::vector<std::int64_t>{5, 4, 3, 1}));
+}
+
+TEST_F(analysis_test, any_order_funnel_counts_steps_in_either_order) {
+    // F4 now reaches add_to_cart (product before / is fine); F5b has no /.
+    const auto j = api(shop_funnel + "&order=any");
+    EXPECT_EQ(counts(j["steps"]), (std::vector<std::int64_t>{5, 5, 3, 1}));
+    EXPECT_TRUE(j["steps"][1]["median_ms_from_previous"].is_null());
+}
+
+TEST_F(analysis_test, paths_from_a_start_page_with_loops_collapsed_and_exits) {
+    const auto j = api(
+        "/api/analysis/paths?site=paths&from=2026-11-20&to=2026-11-20&start=/&depth=3&collapse=1"
+        "&exits=1");
+    EXPECT_EQ(j["sessions"], 4);  // s5 never saw /
+    const json expected_sequences =
+        json::array({{{"pages", {"/", "/a", "/b", "(exit)"}}, {"sessions", 2}, {"share", 0.5}},
+                     {{"pages", {"/", "/a", "/c", "(exit)"}}, {"sessions", 1}, {"share", 0.25}},
+                     {{"pages", {"/", "/b", "(exit)"}}, {"sessions", 1}, {"share", 0.25}}});
+    EXPECT_EQ(j["sequences"], expected_sequences);
+    const json expected_transitions = json::array({
+        {{"step", 1}, {"from", "/"}, {"to", "/a"}, {"sessions", 3}},
+        {{"step", 1}, {"from", "/"}, {"to", "/b"}, {"sessions", 1}},
+        {{"step", 2}, {"from", "/a"}, {"to", "/b"}, {"sessions", 2}},
+        {{"step", 2}, {"from", "/a"}, {"to", "/c"}, {"sessions", 1}},
+        {{"step", 2}, {"from", "/b"}, {"to", "(exit)"}, {"sessions", 1}},
+        {{"step", 3}, {"from", "/b"}, {"to", "(exit)"}, {"sessions", 2}},
+        {{"step", 3}, {"from", "/c"}, {"to", "(exit)"}, {"sessions", 1}},
+    });
+    EXPECT_EQ(j["transitions"], expected_transitions);
+}
+
+TEST_F(analysis_test, paths_into_an_end_page_and_from_landing_pages) {
+    auto j =
+        api("/api/analysis/paths?site=paths&from=2026-11-20&to=2026-11-20&end=/b&depth=3"
+            "&exits=1");
+    EXPECT_EQ(j["sessions"], 3);
+    std::vector<std::vector<std::string>> pages;
+    for (const auto& q : j["sequences"]) pages.push_back(q["pages"]);
+    EXPECT_EQ(pages,
+              (std::vector<std::vector<std::string>>{
+                  {"(entrance)", "/", "/a", "/b"}, {"(entrance)", "/", "/b"}, {"/", "/a", "/b"}}));
+    // No start or end, no collapse: the first two pages; ties by name.
+    j = api("/api/analysis/paths?site=paths&from=2026-11-20&to=2026-11-20&depth=2");
+    EXPECT_EQ(j["sessions"], 5);
+    pages.clear();
+    std::vector<std::int64_t> n;
+    for (const auto& q : j["sequences"]) {
+        pages.push_back(q["pages"]);
+        n.push_back(q["sessions"]);
+    }
+    EXPECT_EQ(pages, (std::vector<std::vector<std::string>>{
+                         {"/", "/a"}, {"/", "/b"}, {"/c"}, {"/x", "/"}}));
+    EXPECT_EQ(n, (std::vector<std::int64_t>{2, 1, 1, 1}));
+}
+
+double credit_of(const json& j, const std::string& value, const std::string& model,
+                 const std::string& what = "conversions") {
+    for (const auto& row : j["rows"]) {
+        if (row["value"] == value) return row["models"][model][what].get<double>();
+    }
+    return 0;
+}
+
+TEST_F(analysis_test, attribution_credits_every_model_by_hand) {
+    const auto j =
+        api("/api/analysis/attribution?site=attr&from=2026-11-20&to=2026-11-20"
+            "&lookback=30d&half_life=1d");
+    EXPECT_EQ(j["conversions"], 4.0);
+    EXPECT_EQ(j["revenue"], 180.0);
+    EXPECT_EQ(j["converting_sessions"], 3);
+    EXPECT_EQ(j["non_converting_paths"], 2);
+    struct expected {
+        const char* model;
+        double email, direct, paid, social;
+    };
+    // Worked out in tests/unit/analysis/attribution_test.cpp's comments; the
+    // referral session 40 days back is outside the lookback.
+    const expected all[] = {
+        {"first_touch", 1, 1, 0, 2},
+        {"last_touch", 0, 3, 1, 0},
+        {"last_non_direct", 0, 1, 1, 2},
+        {"linear", 1.0 / 3, 7.0 / 3, 1.0 / 3, 1},
+        {"time_decay", 1.0 / 7, 2.0 / 7 + 1 + 4.0 / 3, 4.0 / 7, 2.0 / 3},
+        {"position_based", 0.4, 2.2, 0.4, 1},
+        {"markov", 16.0 / 41, 80.0 / 41, 20.0 / 41, 48.0 / 41},
+    };
+    for (const auto& e : all) {
+        SCOPED_TRACE(e.model);
+        EXPECT_NEAR(credit_of(j, "email", e.model), e.email, 1e-9);
+        EXPECT_NEAR(credit_of(j, "direct", e.model), e.direct, 1e-9);
+        EXPECT_NEAR(credit_of(j, "paid_search", e.model), e.paid, 1e-9);
+        EXPECT_NEAR(credit_of(j, "social", e.model), e.social, 1e-9);
+        EXPECT_NEAR(credit_of(j, "referral", e.model), 0, 1e-12);
+        EXPECT_NEAR(j["totals"][e.model]["conversions"].get<double>(), 4, 1e-9);
+        EXPECT_NEAR(j["totals"][e.model]["revenue"].get<double>(), 180, 1e-9);
+    }
+    EXPECT_NEAR(credit_of(j, "email", "first_touch", "revenue"), 100, 1e-9);
+    EXPECT_NEAR(credit_of(j, "social", "last_non_direct", "revenue"), 30, 1e-9);
+}
+
+TEST_F(analysis_test, attribution_lookback_boundary_is_inclusive) {
+    // One day back: u1's email (2 days) drops out, the sessions exactly one
+    // day before a conversion stay. First touch: u1 direct, y2 direct, u3
+    // social (x2 conversions).
+    const auto j =
+        api("/api/analysis/attribution?site=attr&from=2026-11-20&to=2026-11-20"
+            "&lookback=1d");
+    EXPECT_NEAR(credit_of(j, "direct", "first_touch"), 2, 1e-12);
+    EXPECT_NEAR(credit_of(j, "social", "first_touch"), 2, 1e-12);
+    EXPECT_NEAR(credit_of(j, "email", "first_touch"), 0, 1e-12);
+    EXPECT_NEAR(credit_of(j, "email", "linear"), 0, 1e-12);
+}
+
+TEST_F(analysis_test, sessions_of_a_person_joined_by_the_identity_rule) {
+    const auto j = api("/api/analysis/sessions?site=shop&from=2026-11-20&to=2026-11-22&person=u5");
+    EXPECT_EQ(j["summary"]["sessions"], 2);
+    EXPECT_EQ(j["summary"]["people"], 1);
+    EXPECT_EQ(j["summary"]["conversions"], 1);
+    ASSERT_EQ(j["sessions"].size(), 2u);
+    EXPECT_EQ(j["sessions"][0]["session_id"], "F5b");  // newest first
+    EXPECT_EQ(j["sessions"][1]["session_id"], "F5a");
+    EXPECT_EQ(j["sessions"][1]["person"], "u5");  // anonymous, joined by x5
+}
+
+// The `clickstream` binary: exit code, stdout, stderr.
+struct process_result {
+    int code = -1;
+    std::string out, err;
+};
+
+process_result run_cli_binary(const std::string& args) {
+    const auto err_path = std::filesystem::temp_directory_path() / unique_name("cli-err");
+    const std::string cmd =
+        std::string(CLICKSTREAM_ANALYSIS_BIN) + " " + args + " 2>" + err_path.string();
+    process_result r;
+    FILE* p = popen(cmd.c_str(), "r");
+    if (p == nullptr) return r;
+    char buf[4096];
+    std::size_t n = 0;
+    while ((n = fread(buf, 1, sizeof buf, p)) > 0) r.out.append(buf, n);
+    const int status = pclose(p);
+    r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    r.err = read_file(err_path);
+    std::filesystem::remove(err_path);
+    return r;
+}
+
+TEST_F(analysis_test, cli_prints_json_tables_and_csv) {
+    const std::string conn = "--clickhouse-url " + clickhouse_url() + " --database " + db_ +
+                             " --site shop --from 2026-11-20 --to 2026-11-21 ";
+    auto r =
+        run_cli_binary("funnel " + conn + "--step page:/ --step 'page:/product/*' --format json");
+    ASSERT_EQ(r.code, 0) << r.err;
+    const auto j = json::parse(r.out);
+    EXPECT_EQ(counts(j["steps"]), (std::vector<std::int64_t>{5, 4}));
+    r = run_cli_binary("attribution --clickhouse-url " + clickhouse_url() + " --database " + db_ +
+                       " --site attr --from 2026-11-20 --to 2026-11-20 --half-life 1d");
+    ASSERT_EQ(r.code, 0) << r.err;
+    EXPECT_NE(r.out.find("Conversions credited by channel (4 conversions, 180.00 revenue"),
+              std::string::npos)
+        << r.out;
+    EXPECT_NE(r.out.find("(total)"), std::string::npos);
+    r = run_cli_binary("paths " + conn + "--format csv --depth 2");
+    ASSERT_EQ(r.code, 0) << r.err;
+    EXPECT_EQ(r.out.rfind("# Paths from the landing page", 0), 0u) << r.out;
+}
+
+TEST_F(analysis_test, cli_errors_have_exit_codes) {
+    const std::string conn = "--clickhouse-url " + clickhouse_url() + " --database " + db_ + " ";
+    auto r = run_cli_binary("funnel " + conn + "--step page:/ --step 'event:buy{plan'");
+    EXPECT_EQ(r.code, 2);
+    EXPECT_EQ(r.err,
+              "clickstream: bad step 'event:buy{plan': a '{' without its closing '}' at the end\n");
+    EXPECT_TRUE(r.out.empty());
+    r = run_cli_binary("sessions " + conn + "--to 2026-02-30");
+    EXPECT_EQ(r.code, 2);
+    EXPECT_EQ(r.err, "clickstream: bad date '2026-02-30': that month has days 01 to 28\n");
+    // Nothing listens on port 1: the query fails (exit 1), the reason logged.
+    r = run_cli_binary("sessions --clickhouse-url http://127.0.0.1:1 --timeout 5");
+    EXPECT_EQ(r.code, 1);
+    EXPECT_NE(r.err.find("clickhouse_unreachable"), std::string::npos) << r.err;
+    // A database that does not exist: ClickHouse refuses, its message logged.
+    r = run_cli_binary("sessions --clickhouse-url " + clickhouse_url() +
+                       " --database no_such_db_analysis");
+    EXPECT_EQ(r.code, 1);
+    EXPECT_NE(r.err.find("clickhouse_rejected"), std::string::npos) << r.err;
+    r = run_cli_binary("--help");
+    EXPECT_EQ(r.code, 0);
+    EXPECT_NE(r.out.find("examples:"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace clickstream::test

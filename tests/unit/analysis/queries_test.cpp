@@ -1,0 +1,170 @@
+// What the query builders send and how their answers are read, on the fake
+// runner. (What the SQL computes is checked against ClickHouse in
+// tests/integration/analysis_test.cpp.)
+#include <gtest/gtest.h>
+
+#include "processor/analysis/attribution.h"
+#include "processor/analysis/funnel.h"
+#include "processor/analysis/paths.h"
+#include "processor/analysis/sessions.h"
+#include "support/fake_query_runner.h"
+
+namespace clickstream::analysis {
+namespace {
+
+using json = nlohmann::json;
+constexpr std::int64_t now = 1'795'000'000'000;
+
+bool has(const std::string& text, const std::string& part) {
+    return text.find(part) != std::string::npos;
+}
+
+funnel_options funnel(params p) {
+    p.push_back({"step", "page:/"});
+    p.push_back({"step", "page:/p/*"});
+    p.push_back({"step", "event:buy"});
+    auto o = parse_funnel_params(p, now);
+    EXPECT_TRUE(o) << o.error().message;
+    return *o;
+}
+
+TEST(analysis_queries, funnel_counts_become_rates_drop_offs_and_medians) {
+    const auto o = funnel({{"by", "channel"}});
+    test::fake_query_runner db;
+    db.answer({json::array({"email", "8", "4", "1", 1500.0, 60000.0}),
+               json::array({"direct", "2", "0", "0", 0, 0})},
+              json::array({"", "10", "4", "1", 1500.0, 60000.0}));
+    auto r = run_funnel(o, db);
+    ASSERT_TRUE(r) << r.error().message;
+    ASSERT_EQ(r->total.steps.size(), 3u);
+    EXPECT_EQ(r->total.steps[0].count, 10u);
+    EXPECT_EQ(r->total.steps[1].drop_off, 6u);
+    EXPECT_DOUBLE_EQ(r->total.steps[1].conversion, 0.4);
+    EXPECT_DOUBLE_EQ(r->total.steps[2].step_conversion, 0.25);
+    EXPECT_DOUBLE_EQ(r->total.steps[2].conversion, 0.1);
+    EXPECT_FALSE(r->total.steps[0].median_ms);
+    EXPECT_DOUBLE_EQ(*r->total.steps[1].median_ms, 1500);
+    ASSERT_EQ(r->groups.size(), 2u);
+    EXPECT_EQ(r->groups[1].value, "direct");
+    EXPECT_FALSE(r->groups[1].steps[1].median_ms);  // nobody reached it
+    EXPECT_DOUBLE_EQ(r->groups[1].steps[1].step_conversion, 0);
+    ASSERT_EQ(db.queries.size(), 1u);
+    EXPECT_TRUE(has(db.queries[0], "GROUP BY g WITH TOTALS"));
+    EXPECT_TRUE(has(db.queries[0], "argMin(channel, start_ms) AS b FROM sessions FINAL"));
+}
+
+TEST(analysis_queries, an_empty_funnel_is_all_zeros) {
+    const auto o = funnel({});
+    test::fake_query_runner db;
+    db.answer({});
+    auto r = run_funnel(o, db);
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->total.steps[0].count, 0u);
+    EXPECT_EQ(r->total.steps[2].conversion, 0);
+    const auto j = to_json(o, *r);
+    EXPECT_EQ(j["steps"][1]["median_ms_from_previous"], nullptr);
+    EXPECT_EQ(j["unit"], "sessions");
+}
+
+TEST(analysis_queries, funnel_scope_and_order_shape_the_sql) {
+    const auto session = funnel_sql(funnel({}));
+    EXPECT_TRUE(has(session, "SELECT site, session_id AS unit"));
+    EXPECT_FALSE(has(session, "known_user_id"));
+    EXPECT_TRUE(has(session, "arrayFilter(x -> x >= t1, a2)"));
+    const auto user = funnel_sql(funnel({{"scope", "user"}, {"window", "2d"}}));
+    EXPECT_TRUE(has(user, "ANY LEFT JOIN (SELECT site, anonymous_id, argMax(user_id, end_ms)"));
+    EXPECT_TRUE(has(user, "arrayFilter(x -> x >= t1 AND x <= t1 + 172800000, a2)"));
+    const auto any = funnel_sql(funnel({{"order", "any"}}));
+    EXPECT_TRUE(has(any, "if(r1, if(r2, if(r3, 3, 2), 1), 0) AS level"));
+    EXPECT_FALSE(has(any, "medianIf"));
+    EXPECT_EQ(parse_funnel_params({{"step", "page:/"}, {"step", "page:/a"}, {"window", "1d"}}, now)
+                  .error()
+                  .message,
+              "window applies to scope=user (a session is its own window)");
+    EXPECT_EQ(parse_funnel_params({{"step", "page:/"}, {"step", "page:/a"}, {"by", "os"}}, now)
+                  .error()
+                  .message,
+              "bad by 'os': expected channel, device, campaign or landing_page");
+}
+
+TEST(analysis_queries, path_sequences_slice_from_a_start_or_into_an_end) {
+    auto o = *parse_paths_params({{"start", "/a"}, {"depth", "3"}}, now);
+    EXPECT_EQ(path_expression(o), "arraySlice(p, toInt64(indexOf(p, '/a')), 3)");
+    o.exits = true;
+    EXPECT_EQ(path_expression(o),
+              "if(toInt64(indexOf(p, '/a')) + 3 - 1 >= length(p), "
+              "arrayPushBack(arraySlice(p, toInt64(indexOf(p, '/a')), 3), '(exit)'), "
+              "arraySlice(p, toInt64(indexOf(p, '/a')), 3))");
+    const auto e = *parse_paths_params({{"end", "/z"}, {"depth", "2"}}, now);
+    EXPECT_EQ(path_expression(e),
+              "arraySlice(p, greatest(1, toInt64(indexOf(p, '/z')) - 2 + 1), "
+              "toInt64(indexOf(p, '/z')) - greatest(1, toInt64(indexOf(p, '/z')) - 2 + 1) + 1)");
+    const auto c = *parse_paths_params({{"collapse", "1"}}, now);
+    EXPECT_TRUE(has(paths_sql(c), "arrayFilter((x, i) -> i = 1 OR x != pages[i - 1]"));
+    EXPECT_EQ(parse_paths_params({{"start", "/a"}, {"end", "/b"}}, now).error().message,
+              "give a start page or an end page, not both");
+    EXPECT_EQ(parse_paths_params({{"start", "a"}}, now).error().message,
+              "bad page 'a': a page path starts with '/'");
+}
+
+TEST(analysis_queries, paths_read_sequences_shares_and_transitions) {
+    const auto o = *parse_paths_params({{"start", "/"}}, now);
+    test::fake_query_runner db;
+    db.answer(
+        {json::array({json::array({"/", "/a"}), "3"}), json::array({json::array({"/"}), "1"})},
+        json::array({json::array(), "4"}));
+    db.answer({json::array({1, "/", "/a", "3"})});
+    auto r = run_paths(o, db);
+    ASSERT_TRUE(r) << r.error().message;
+    EXPECT_EQ(r->sessions, 4u);
+    ASSERT_EQ(r->sequences.size(), 2u);
+    EXPECT_EQ(r->sequences[0].pages, (std::vector<std::string>{"/", "/a"}));
+    EXPECT_DOUBLE_EQ(r->sequences[0].share, 0.75);
+    ASSERT_EQ(r->transitions.size(), 1u);
+    EXPECT_EQ(r->transitions[0].to, "/a");
+    EXPECT_EQ(db.queries.size(), 2u);
+    EXPECT_TRUE(has(db.queries[1], "ARRAY JOIN arrayEnumerate(arrayPopBack(path)) AS i"));
+}
+
+TEST(analysis_queries, attribution_reads_journeys_and_null_paths) {
+    const auto o = *parse_attribution_params({{"lookback", "2d"}, {"half_life", "1d"}}, now);
+    test::fake_query_runner db;
+    const std::int64_t t = 1'794'000'000'000;
+    db.answer({json::array({json::array({"email", "direct"}), json::array({0, 1}),
+                            json::array({std::to_string(t - 86'400'000), std::to_string(t)}),
+                            std::to_string(t), 2, 10.5})});
+    db.answer({json::array({json::array({"email"}), "3"})});
+    auto r = run_attribution(o, db);
+    ASSERT_TRUE(r) << r.error().message;
+    EXPECT_EQ(r->conversions, 2);
+    EXPECT_EQ(r->revenue, 10.5);
+    EXPECT_EQ(r->null_paths, 3u);
+    // Last non-direct skips the direct visit after the email one.
+    for (const auto& row : r->rows) {
+        const auto lnd = row.by_model[static_cast<std::size_t>(model::last_non_direct)];
+        EXPECT_EQ(lnd.conversions, row.value == "email" ? 2 : 0) << row.value;
+    }
+    ASSERT_EQ(db.queries.size(), 2u);
+    EXPECT_TRUE(has(db.queries[0], "t.1 + 172800000 >= touches[ci].1"));
+    EXPECT_TRUE(has(db.queries[0], "start_ms >= " + std::to_string(o.where.from_ms() - 172800000)));
+    const auto j = to_json(o, *r);
+    EXPECT_EQ(j["models"].size(), 7u);
+    EXPECT_EQ(j["totals"]["markov"]["conversions"], 2.0);
+}
+
+TEST(analysis_queries, a_database_failure_is_passed_on) {
+    test::fake_query_runner db;
+    db.fail(errc::database, "ClickHouse: unreachable");
+    auto r = run_sessions(*parse_sessions_params({}, now), db);
+    ASSERT_FALSE(r);
+    EXPECT_EQ(r.error().code, errc::database);
+    test::fake_query_runner bad;
+    bad.answer({json::array({1})});
+    bad.answer({json::array({"only one cell"})});
+    auto s = run_sessions(*parse_sessions_params({}, now), bad);
+    ASSERT_FALSE(s);
+    EXPECT_EQ(s.error().code, errc::bad_answer);
+}
+
+}  // namespace
+}  // namespace clickstream::analysis
