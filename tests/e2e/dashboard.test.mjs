@@ -129,6 +129,7 @@ test('a wrong token is refused, the right one opens the dashboard', async () => 
   await page.fill('#token', token);
   await page.click('#login button');
   await page.locator('#app').waitFor({ state: 'visible' });
+  await page.locator('#login').waitFor({ state: 'hidden' });
   await context.close();
 });
 

@@ -104,7 +104,17 @@ public:
             r = aggregate_.add(value, bot, now_ms);
             version_ = aggregate_.version();
         }
+        { std::lock_guard lock(changed_mutex_); }  // a waiter is either waiting or sees it
+        changed_.notify_all();
         probe_.message(kind, to_string(r));
+    }
+
+    // Waits up to `tick` for the state to move on (or `stop`), so a change
+    // reaches waiting polls at once rather than at the next tick.
+    void await_change(std::chrono::milliseconds tick, const std::atomic<bool>& stop) {
+        std::unique_lock lock(changed_mutex_);
+        const std::uint64_t seen = version_;
+        changed_.wait_for(lock, tick, [&] { return version_ != seen || stop; });
     }
 
     struct waiter {
@@ -172,6 +182,8 @@ private:
     std::mutex mutex_;
     live_aggregate aggregate_;
     std::atomic<std::uint64_t> version_{0};
+    std::mutex changed_mutex_;
+    std::condition_variable changed_;
     probe& probe_;
     std::mutex waiters_mutex_;
     std::deque<waiter> waiters_;
@@ -392,7 +404,7 @@ int serve(const service_options& o, const std::string& token, common::logger& lo
     std::thread live_thread([&] {
         while (!stop) {
             state.release(false);
-            std::this_thread::sleep_for(o.live_tick);
+            state.await_change(o.live_tick, stop);
         }
     });
     log.info("listening", {{"http_port", bound->port()},
