@@ -82,6 +82,18 @@ public:
         return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
     }
     std::string log() const { return read_file(log_path_); }
+    // One sample of /metrics (the port from the "listening" log line); -1
+    // while the endpoint is not up or the sample is not there yet.
+    double metric(const std::string& sample) const {
+        const std::string l = log();
+        const auto at = l.find("\"http_port\":");
+        if (at == std::string::npos) return -1;
+        const int port = std::atoi(l.c_str() + at + 12);
+        const auto r = http_get("http://127.0.0.1:" + std::to_string(port) + "/metrics");
+        const auto line = r.body.find("\n" + sample + " ");
+        if (r.status != 200 || line == std::string::npos) return -1;
+        return std::atof(r.body.c_str() + line + sample.size() + 2);
+    }
     bool logged(const std::string& event) const {
         return log().find("\"event\":\"" + event + "\"") != std::string::npos;
     }
@@ -338,6 +350,90 @@ TEST_F(sessionize_test, kill_9_and_restart_give_the_same_tables) {
     stage_process second(c, dir_, "second");
     expect_tables_match();
     EXPECT_EQ(second.terminate(), 0);
+}
+
+// Restart determinism: the watermark the killed run had at its commit point
+// is stored with the commit. One partition; g's time (10 s) is the highest
+// the partition has seen when b opens at offset 1, so l (6 s, offset 2) is
+// late: older than the watermark (10 s - 3 s of lateness), in no session.
+// g closes when b reaches 18 s; b stays open, so the commit is offset 1.
+// After kill -9 the restart reads from offset 1 on: without the stored
+// watermark it would see b's 8 s as the highest and take l as a session.
+TEST_F(sessionize_test, kill_9_with_a_window_open_resumes_the_committed_watermark) {
+    const std::string topic = unique_name("sessionize-wm");
+    create_topic(topic, 1);
+    json c = config(unique_name("w"));
+    c["kafka"]["topic"] = topic;
+    c["sessions"]["allowed_lateness_s"] = 3;
+    const std::int64_t base = (std::chrono::duration_cast<std::chrono::milliseconds>(
+                                   std::chrono::system_clock::now().time_since_epoch())
+                                   .count() /
+                               1000) *
+                                  1000 -
+                              3'600'000;
+    auto event = [&](const std::string& sid, const std::string& id, std::int64_t at_s,
+                     const std::string& site = "shop") {
+        const json e = {{"site", site},
+                        {"session_id", sid + "-" + db_},
+                        {"event_id", id + "-" + db_},
+                        {"event_time_ms", base + at_s * 1000},
+                        {"type", "page_view"},
+                        {"url_path", "/" + id}};
+        return common::kafka::message{topic, sid, e.dump(), {}};
+    };
+    auto send = [&](std::vector<common::kafka::message> messages) {
+        for (auto& m : messages) {
+            producer_->produce(std::move(m), [](common::kafka::delivery_report&& r) {
+                EXPECT_FALSE(r.error) << r.error.message();
+            });
+        }
+        ASSERT_TRUE(producer_->flush(std::chrono::seconds(30)));
+    };
+    {
+        stage_process first(c, dir_, "first");
+        send({event("g", "g1", 10), event("b", "b1", 8), event("l", "l1", 6), event("b", "b2", 12),
+              event("b", "b3", 16), event("b", "b4", 18)});
+        // Read all six, g closed, b open, and the commit of offset 1 made.
+        bool ready = false;
+        for (int i = 0; i < 600 && !ready; ++i) {
+            ready = first.metric("sessionize_events_total{result=\"accepted\"}") == 5 &&
+                    first.metric("sessionize_events_total{result=\"late\"}") == 1 &&
+                    first.metric("sessionize_sessions_closed_total{reason=\"gap\"}") == 1 &&
+                    first.metric("sessionize_sessions_open") == 1 &&
+                    first.metric("sessionize_commits_total") >= 1;
+            if (!ready) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+        }
+        ASSERT_TRUE(ready) << first.log();
+        first.kill9();
+    }
+    // A day later: closes b on the restart.
+    send({event("closer", "c1", 86'400, "closer")});
+    stage_process second(c, dir_, "second");
+    const std::string done =
+        "SELECT count() FROM sessions FINAL WHERE site = 'shop' AND close_reason = 'gap' "
+        "AND session_id = 'b-" +
+        db_ + "' FORMAT TabSeparated";
+    for (int i = 0; i < 600 && std::stoul("0" + ch(db_, done)) < 1; ++i) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    EXPECT_TRUE(second.logged("partition_started"));
+    EXPECT_NE(second.log().find("\"marks_restored\":true"), std::string::npos) << second.log();
+    // Wait for the restarted stage to have read everything, then compare.
+    for (int i = 0; i < 600 && second.metric("sessionize_events_total{result=\"accepted\"}") < 4;
+         ++i) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    EXPECT_EQ(second.metric("sessionize_events_total{result=\"late\"}"), 1) << "l is late again";
+    EXPECT_EQ(second.terminate(), 0);
+    const auto rows = ch(db_,
+                         "SELECT session_id, events, close_reason FROM sessions FINAL WHERE site "
+                         "= 'shop' AND events > 0 ORDER BY session_id FORMAT TabSeparated");
+    EXPECT_EQ(rows, "b-" + db_ + "\t4\tgap\ng-" + db_ + "\t1\tgap\n")
+        << "the sessions of an uninterrupted run: b and g, and no session for the late l";
+    EXPECT_EQ(ch(db_,
+                 "SELECT uniqExact(event_id) FROM events FINAL WHERE site = 'shop' FORMAT "
+                 "TabSeparated"),
+              "6\n");
 }
 
 TEST_F(sessionize_test, a_second_instance_joining_mid_run_gives_the_same_tables) {

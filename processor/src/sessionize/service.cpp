@@ -147,9 +147,9 @@ int serve(const service_options& o, common::logger& log) {
             }
         }
         app.ready = !assigned.empty();
-        std::vector<common::kafka::partition_offset> offsets;
-        for (const auto& c : st.commit_points(assigned)) {
-            offsets.push_back({topic, c.partition, c.offset});
+        std::vector<common::kafka::partition_commit> offsets;
+        for (auto& c : st.commit_points(assigned)) {
+            offsets.push_back({{topic, c.partition, c.offset}, std::move(c.metadata)});
         }
         if (!offsets.empty() && consumer.commit(offsets)) metrics.committed();
         last_commit = std::chrono::steady_clock::now();
@@ -167,6 +167,17 @@ int serve(const service_options& o, common::logger& log) {
         if (*m) {
             const auto& msg = **m;
             held.insert(msg.partition);
+            if (st.starts_partition(msg.partition, msg.offset)) {
+                // Resume from what the committing run stored with the offset.
+                auto c = consumer.committed({{topic, msg.partition, -1}}, std::chrono::seconds(10));
+                if (c && c->size() == 1) {
+                    st.resume(msg.partition, msg.offset, c->front().position.offset,
+                              c->front().metadata);
+                } else {
+                    log.warn("committed_offset_unknown", {{"partition", msg.partition}});
+                    st.resume(msg.partition, msg.offset, -1, {});
+                }
+            }
             st.on_message(msg.partition, msg.offset, msg.msg.value, now);
         }
         st.tick(now);

@@ -1,8 +1,55 @@
 #include "processor/sessionize/stage.h"
 
 #include <algorithm>
+#include <charconv>
 
 namespace clickstream::sessionize {
+
+namespace {
+
+constexpr std::string_view marks_format = "wm1";
+
+void append_mark(std::string& out, std::int64_t v) {
+    out.push_back(' ');
+    if (v == partition_marks::none) {
+        out.push_back('-');
+    } else {
+        out += std::to_string(v);
+    }
+}
+
+bool parse_mark(std::string_view& in, std::int64_t& v) noexcept {
+    if (in.empty() || in.front() != ' ') return false;
+    in.remove_prefix(1);
+    if (!in.empty() && in.front() == '-' && (in.size() == 1 || in[1] == ' ')) {
+        v = partition_marks::none;
+        in.remove_prefix(1);
+        return true;
+    }
+    const auto [end, ec] = std::from_chars(in.data(), in.data() + in.size(), v);
+    if (ec != std::errc{} || end == in.data()) return false;
+    in.remove_prefix(static_cast<std::size_t>(end - in.data()));
+    return true;
+}
+
+}  // namespace
+
+std::string encode_marks(const partition_marks& marks) {
+    std::string out(marks_format);
+    append_mark(out, marks.live);
+    append_mark(out, marks.historical);
+    return out;
+}
+
+std::optional<partition_marks> decode_marks(std::string_view in) noexcept {
+    if (in.substr(0, marks_format.size()) != marks_format) return std::nullopt;
+    in.remove_prefix(marks_format.size());
+    partition_marks m;
+    if (!parse_mark(in, m.live) || !parse_mark(in, m.historical) || !in.empty()) {
+        return std::nullopt;
+    }
+    return m;
+}
 
 stage::stage(stage_options options, event_sink& events, session_sink& sessions, probe& metrics,
              common::logger& log)
@@ -58,6 +105,27 @@ void stage::on_message(std::int32_t partition, std::int64_t offset, std::string_
     if (o.id_reused) probe_.timeout_mismatch("id_reused");
     if (o.sdk_timeout_mismatch) probe_.timeout_mismatch("sdk_timeout");
     take_rows();
+}
+
+bool stage::starts_partition(std::int32_t partition, std::int64_t offset) const noexcept {
+    const auto pos = position_.find(partition);
+    return pos == position_.end() || offset < pos->second;
+}
+
+void stage::resume(std::int32_t partition, std::int64_t offset, std::int64_t committed_offset,
+                   std::string_view metadata) {
+    if (position_.count(partition) != 0) {
+        log_.info("partition_rewound",
+                  {{"partition", partition}, {"from", position_[partition]}, {"to", offset}});
+        drop_partition(partition);
+    }
+    const auto marks = offset == committed_offset ? decode_marks(metadata) : std::nullopt;
+    if (marks) window_.restore_marks(partition, *marks);
+    log_.info("partition_started", {{"partition", partition},
+                                    {"offset", offset},
+                                    {"committed", committed_offset},
+                                    {"marks_restored", marks.has_value()},
+                                    {"metadata", std::string(metadata)}});
 }
 
 void stage::tick(std::int64_t wall_ms) {
@@ -127,7 +195,8 @@ std::vector<commit_point> stage::commit_points(const std::vector<std::int32_t>& 
         lag += static_cast<double>(pos->second - low);
         auto& last = committed_[p];
         if (low > last) {
-            out.push_back({p, low});
+            const auto marks = window_.marks_at(p, low);
+            out.push_back({p, low, marks ? encode_marks(*marks) : std::string()});
             last = low;
         }
     }

@@ -42,7 +42,13 @@ struct session_event {
     std::string currency;
     std::string sdk_name;
     std::string platform;
-    std::uint32_t session_timeout_s = 0;  // what the SDK believes; 0: not sent
+    std::uint32_t session_timeout_s =
+        0;  // sdk_session_timeout_s: what the SDK believes; 0: not sent
+    // Events the SDK itself discarded since its previous batch (queue full,
+    // consent denied, rejected: the clean event's dropped_* fields, set on a
+    // batch's first event only). They kept their seq numbers, so they are
+    // gaps in seq that are not losses on the way.
+    std::uint32_t sdk_dropped = 0;
 
     // Imports run under a watermark of their own (see session_window).
     bool historical() const noexcept { return time_source == "true_ts"; }
@@ -57,7 +63,13 @@ struct parsed_event {
 
 // bad_json: not a JSON object; missing_field: no site, session_id, event_id
 // or event_time_ms; bad_value: a field of the wrong type.
+// One pass without a DOM for lines of the clean-event contract; any line it
+// is not sure of goes to parse_clean_event_dom, so the answer is always the
+// DOM parse's.
 result<parsed_event> parse_clean_event(std::string_view line);
+// The same through nlohmann/json's DOM: the reference the fast path falls
+// back to (tests and the benchmark compare the two).
+result<parsed_event> parse_clean_event_dom(std::string_view line);
 
 // "YYYY-MM-DD" (UTC) of ms since the epoch.
 std::string utc_date(std::int64_t ms);

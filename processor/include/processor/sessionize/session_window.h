@@ -35,6 +35,7 @@
 #pragma once
 
 #include <cstdint>
+#include <limits>
 #include <map>
 #include <memory>
 #include <optional>
@@ -117,6 +118,17 @@ struct session_row {
     bool final = false;  // gap, max_length or merged; false: provisional (idle)
 };
 
+// What a partition's watermarks are made of: the highest event time it has
+// seen, live and imports (`none` before the first). Stored with a committed
+// offset, they let a restart from that offset take every event exactly as
+// the first run did (docs/sessions.md, "Restart determinism").
+struct partition_marks {
+    static constexpr std::int64_t none = std::numeric_limits<std::int64_t>::min();
+    std::int64_t live = none;
+    std::int64_t historical = none;
+    bool operator==(const partition_marks&) const = default;
+};
+
 enum class add_kind { accepted, duplicate, late };
 
 struct add_outcome {
@@ -154,6 +166,17 @@ public:
     // offset to read; the answer is never above it. Forgets closed chains
     // wholly before the answer.
     std::int64_t lowest_needed(std::int32_t partition, std::int64_t position);
+
+    // The marks the partition had just before it read `offset`, for the
+    // offset lowest_needed() answered last (nullopt for any other): what to
+    // store with a commit of that offset.
+    std::optional<partition_marks> marks_at(std::int32_t partition,
+                                            std::int64_t offset) const noexcept;
+
+    // A partition about to be read from a committed offset starts from the
+    // marks stored with it (call before its first event), so its watermarks
+    // are what they were when the first run read that offset.
+    void restore_marks(std::int32_t partition, const partition_marks& marks);
 
     // Forgets everything of a partition (revoked, or read again from an
     // earlier offset): no rows are written for it.

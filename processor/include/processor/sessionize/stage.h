@@ -14,6 +14,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -36,7 +37,13 @@ struct stage_options {
 struct commit_point {
     std::int32_t partition = -1;
     std::int64_t offset = -1;  // the next offset to read after a restart
+    std::string metadata;      // to commit with it: encode_marks() of the marks there
 };
+
+// The partition marks as commit metadata ("wm1 <live> <import>", "-" for
+// none), and back; nullopt for anything else (another format, another tool).
+std::string encode_marks(const partition_marks& marks);
+std::optional<partition_marks> decode_marks(std::string_view metadata) noexcept;
 
 class stage {
 public:
@@ -52,6 +59,17 @@ public:
     // there: its state is dropped first.
     void on_message(std::int32_t partition, std::int64_t offset, std::string_view value,
                     std::int64_t wall_ms);
+    // True when a message at `offset` starts the partition afresh: the stage
+    // holds nothing for it (just assigned) or it was read again from an
+    // earlier offset (a rebalance handed it back from the committed one).
+    // The caller then looks up the committed offset and calls resume().
+    bool starts_partition(std::int32_t partition, std::int64_t offset) const noexcept;
+    // Starts `partition` afresh at `offset` (dropping what it held). When
+    // that is the committed offset and `metadata` holds marks, the window
+    // resumes from them, so the restart takes every event as the run that
+    // committed did.
+    void resume(std::int32_t partition, std::int64_t offset, std::int64_t committed_offset,
+                std::string_view metadata);
     // Idle rows for sessions that got nothing for the idle timeout.
     void tick(std::int64_t wall_ms);
     bool flush_due(std::int64_t wall_ms) const noexcept;
