@@ -72,7 +72,11 @@ private:
         return t_.nodes_.back();
     }
     bool scalar(tape_kind kind) {
-        add(kind).end = static_cast<std::uint32_t>(t_.nodes_.size());
+        // Two statements: in `add(kind).end = size()` the size is read first
+        // (C++17 sequences an assignment's right side before its left), which
+        // made a scalar its own next sibling.
+        tape_node& n = add(kind);
+        n.end = static_cast<std::uint32_t>(t_.nodes_.size());
         return true;
     }
     bool open(tape_kind kind) {
