@@ -77,6 +77,16 @@ protected:
         EXPECT_EQ(p_->metric_sum(service::enrich, "clickstream_enrich_bots_total"), 0);
     }
 
+    // The generator's count of batches sent again (after no answer, a
+    // refused connection or a 503), from its summary line; -1 if absent.
+    long batch_retries() const {
+        const std::string log = p_->load_log();
+        const auto at = log.rfind(" batch retries");
+        if (at == std::string::npos) return -1;
+        const auto from = log.find_last_not_of("0123456789", at - 1);
+        return std::stol(log.substr(from + 1, at - from - 1));
+    }
+
     static std::string tail(const std::string& text) {
         return text.size() > 6000 ? "…" + text.substr(text.size() - 6000) : text;
     }
@@ -121,6 +131,8 @@ TEST_F(faults, collector_kill_9_with_a_spool_and_requests_in_flight) {
         ASSERT_TRUE(p_->start(service::collector));
     }
     finish_and_check();
+    // The kills cut requests off: the SDK sent those batches again.
+    EXPECT_GT(batch_retries(), 0) << p_->load_log();
 }
 
 TEST_F(faults, enrich_kill_9_with_a_transaction_open) {
@@ -180,6 +192,8 @@ TEST_F(faults, collector_spool_full_answers_503_and_nothing_is_lost) {
     });
     ::kill(p_->kafka().pid(), SIGCONT);
     finish_and_check();
+    // Refused batches came back after Retry-After and were taken.
+    EXPECT_GT(batch_retries(), 0) << p_->load_log();
 }
 
 TEST_F(faults, slow_broker_paused_again_and_again) {
