@@ -310,6 +310,12 @@ private:
             while (p_ != end_ && std::isdigit(static_cast<unsigned char>(*p_))) ++p_;
         }
         text = std::string_view(start, static_cast<std::size_t>(p_ - start));
+        if (!integral || text.size() > 18) {
+            // The DOM parser refuses a number out of double's range.
+            double v = 0;
+            const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+            if (ec != std::errc{} || end != text.data() + text.size()) return false;
+        }
         return true;
     }
     bool int_value(std::int64_t& target) noexcept {

@@ -87,6 +87,46 @@ TEST(session_stage, a_partition_read_again_is_rebuilt_not_doubled) {
     EXPECT_EQ(h.sinks.sessions[0].events, 2u);
 }
 
+TEST(session_stage, marks_round_trip_as_commit_metadata) {
+    const partition_marks m{t0, partition_marks::none};
+    EXPECT_EQ(encode_marks(m), "wm1 1800000000000 -");
+    EXPECT_EQ(decode_marks(encode_marks(m)), m);
+    const partition_marks negative{-5, 7};
+    EXPECT_EQ(decode_marks(encode_marks(negative)), negative);
+    EXPECT_EQ(decode_marks(encode_marks(partition_marks{})), partition_marks{});
+    for (const char* bad : {"", "wm1", "wm1 1", "wm1 1 2 3", "wm2 1 2", "wm1 x 2", "wm1 1 2 "}) {
+        EXPECT_FALSE(decode_marks(bad)) << bad;
+    }
+}
+
+TEST(session_stage, commit_points_carry_the_marks_and_resume_restores_them) {
+    stage_harness h;
+    h.st.on_message(0, 10, clean("g", "1", t0 + 10'000), 0);
+    h.st.on_message(0, 11, clean("b", "1", t0 + 8'000), 0);
+    ASSERT_TRUE(h.st.flush(0, h.sleep));
+    auto points = h.st.commit_points({0});
+    ASSERT_EQ(points.size(), 1u);
+    EXPECT_EQ(points[0].offset, 10);
+    EXPECT_EQ(points[0].metadata, "wm1 - -");  // nothing seen before offset 10
+    h.st.on_message(0, 12, clean("z", "1", t0 + 7'200'000), 0);  // closes g and b
+    ASSERT_TRUE(h.st.flush(0, h.sleep));
+    points = h.st.commit_points({0});
+    ASSERT_EQ(points.size(), 1u);
+    EXPECT_EQ(points[0].offset, 12);
+    EXPECT_EQ(points[0].metadata, "wm1 " + std::to_string(t0 + 10'000) + " -");
+    // A restart at the committed offset with its metadata resumes the marks;
+    // at another offset it does not.
+    stage_harness again;
+    EXPECT_TRUE(again.st.starts_partition(0, 5));
+    again.st.resume(0, 5, 5, "wm1 " + std::to_string(t0 + 10'000) + " -");
+    EXPECT_EQ(again.st.window().watermark(0, false), t0 + 10'000 - 60'000);
+    again.st.on_message(0, 5, clean("b", "1", t0 + 8'000), 0);
+    EXPECT_FALSE(again.st.starts_partition(0, 6));
+    EXPECT_TRUE(again.st.starts_partition(0, 2));  // read again from earlier
+    again.st.resume(0, 2, 5, "wm1 " + std::to_string(t0) + " -");
+    EXPECT_FALSE(again.st.window().watermark(0, false));  // dropped, nothing restored
+}
+
 TEST(session_stage, invalid_lines_are_counted) {
     stage_harness h;
     h.st.on_message(0, 0, "{not json", 0);

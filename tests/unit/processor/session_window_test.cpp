@@ -223,6 +223,35 @@ TEST(session_window, missing_events_from_seq_gaps_per_tab) {
     EXPECT_EQ(rows[0].seq_events, 6u);
 }
 
+TEST(session_window, gaps_the_sdk_dropped_itself_are_not_missing) {
+    harness h;
+    // seq 3 and 4 never arrive: the SDK's next batch says it discarded one
+    // event itself (queue full), so one was lost on the way.
+    std::int64_t k = 0;
+    for (std::uint32_t seq : {1, 2, 5, 6}) {
+        auto e = ev("a", std::to_string(seq), t0 + k++ * s);
+        e.tab_id = "t";
+        e.seq = seq;
+        if (seq == 5) e.sdk_dropped = 1;
+        h.add(e);
+    }
+    // Another session whose SDK reports more drops than its gaps: none missing.
+    for (std::uint32_t seq : {1, 3}) {
+        auto e = ev("b", std::to_string(seq), t0 + k++ * s);
+        e.seq = seq;
+        e.sdk_dropped = 2;
+        h.add(e);
+    }
+    h.flush();
+    const auto a = h.final_rows("a");
+    ASSERT_EQ(a.size(), 1u);
+    EXPECT_EQ(a[0].missing_events, 1u);
+    EXPECT_EQ(a[0].seq_events, 4u);
+    const auto b = h.final_rows("b");
+    ASSERT_EQ(b.size(), 1u);
+    EXPECT_EQ(b[0].missing_events, 0u);
+}
+
 TEST(session_window, attributes_of_a_session) {
     harness h;
     auto first = ev("a", "1", t0, "page_view", "/landing");
@@ -412,6 +441,74 @@ TEST(session_window, closed_session_straddling_an_open_one_holds_the_commit) {
     ASSERT_EQ(h.final_rows("y").size(), 1u);
     // z (offset 4) is the oldest open; x (0..2) and y (1..3) lie before it.
     EXPECT_EQ(h.w.lowest_needed(0, 6), 4);
+}
+
+// A restart from a commit point: the run that committed had seen a later
+// event (g) before the point than anything the replay reads at first, so
+// without its marks the replay takes an event that was late as a session.
+TEST(session_window, marks_at_the_commit_point_make_a_replay_take_events_alike) {
+    window_options o;
+    o.default_gap_ms = 5 * s;
+    o.allowed_lateness_ms = 3 * s;
+    std::vector<session_event> stream = {
+        ev("g", "g", t0 + 10 * s),   // offset 0: the highest time before the commit point
+        ev("b", "b1", t0 + 8 * s),   // offset 1: opens b, still open at the commit
+        ev("l", "l", t0 + 6 * s),    // offset 2: older than the watermark (7 s): late
+        ev("b", "b2", t0 + 12 * s),  // offsets 3..5: b goes on; 18 s closes g
+        ev("b", "b3", t0 + 16 * s), ev("b", "b4", t0 + 18 * s),
+    };
+    harness first(o);
+    for (const auto& e : stream) first.add(e);
+    EXPECT_EQ(first.final_rows("g").size(), 1u);
+    EXPECT_EQ(first.w.counts().late, 1u);
+    const std::int64_t low = first.w.lowest_needed(0, first.offset);
+    ASSERT_EQ(low, 1);  // b is open
+    const auto marks = first.w.marks_at(0, low);
+    ASSERT_TRUE(marks);
+    EXPECT_EQ(marks->live, t0 + 10 * s);  // what the partition had seen before offset 1
+    EXPECT_EQ(marks->historical, partition_marks::none);
+    EXPECT_FALSE(first.w.marks_at(0, low + 1));  // only for the answered offset
+    first.flush();
+
+    auto replay = [&](harness& h, const std::optional<partition_marks>& m) {
+        if (m) h.w.restore_marks(0, *m);
+        h.offset = low;
+        for (std::size_t i = static_cast<std::size_t>(low); i < stream.size(); ++i)
+            h.add(stream[i]);
+        h.flush();
+    };
+    harness resumed(o);
+    replay(resumed, marks);
+    EXPECT_EQ(resumed.w.counts().late, 1u);
+    EXPECT_TRUE(resumed.final_rows("l").empty());
+    ASSERT_EQ(resumed.final_rows("b").size(), 1u);
+    EXPECT_EQ(resumed.final_rows("b")[0].events, first.final_rows("b")[0].events);
+    EXPECT_EQ(resumed.final_rows("b")[0].version, first.final_rows("b")[0].version);
+    // The same replay without the marks: l forms a session it never had.
+    harness blind(o);
+    replay(blind, std::nullopt);
+    EXPECT_EQ(blind.w.counts().late, 0u);
+    EXPECT_EQ(blind.final_rows("l").size(), 1u);
+}
+
+TEST(session_window, marks_follow_the_commit_point_to_a_straddling_closed_chain) {
+    harness h;
+    h.add(ev("x", "1", t0));             // offset 0
+    h.add(ev("y", "1", t0 + 100 * s));   // offset 1
+    h.add(ev("x", "2", t0 + 200 * s));   // offset 2
+    h.add(ev("y", "2", t0 + 1500 * s));  // offset 3
+    h.add(ev("z", "1", t0 + 2100 * s));  // offset 4: closes x
+    ASSERT_EQ(h.w.lowest_needed(0, 5), 0);
+    const auto at_x = h.w.marks_at(0, 0);
+    ASSERT_TRUE(at_x);
+    EXPECT_EQ(*at_x, partition_marks{});  // nothing seen before offset 0
+    h.add(ev("w", "1", t0 + 3400 * s));   // offset 5: closes y
+    ASSERT_EQ(h.w.lowest_needed(0, 6), 4);
+    EXPECT_EQ(h.w.marks_at(0, 4)->live, t0 + 1500 * s);
+    // Nothing open: the position, with the marks as they are now.
+    h.flush();                                                       // offset 6
+    h.add(ev("v", "1", t0 + 400LL * 24 * 3600 * s + 3 * 3600 * s));  // offset 7: closes the flush
+    EXPECT_EQ(h.w.lowest_needed(0, 8), 7);
 }
 
 TEST(session_window, dropping_a_partition_forgets_it) {
