@@ -75,15 +75,18 @@ struct visitor {
 // Live traffic in event-time order, with some disorder and duplicates.
 class stream {
 public:
-    explicit stream(std::uint64_t seed, double sessions_per_s = 10) : rng_(seed), rate_(sessions_per_s) {}
+    explicit stream(std::uint64_t seed, double sessions_per_s = 10)
+        : rng_(seed), rate_(sessions_per_s) {}
 
     // The next `n` events (with their partitions) in arrival order.
-    void next_chunk(std::size_t n, std::vector<session_event>& out, std::vector<std::int32_t>& part) {
+    void next_chunk(std::size_t n, std::vector<session_event>& out,
+                    std::vector<std::int32_t>& part) {
         out.clear();
         part.clear();
         while (out.size() < n) {
             // Start the sessions due before the next event.
-            while (starts_ms_ <= (queue_.empty() ? starts_ms_ : queue_.top().first)) start_session();
+            while (starts_ms_ <= (queue_.empty() ? starts_ms_ : queue_.top().first))
+                start_session();
             auto [ms, idx] = queue_.top();
             queue_.pop();
             visitor& v = visitors_[idx];
@@ -166,10 +169,11 @@ private:
         e.session_timeout_s = 1800;
         // 1 to ~30 events, most sessions short (mean ~8).
         v.events_left = 1 + static_cast<int>(std::exponential_distribution<double>(1.0 / 7)(rng_));
-        v.partition = static_cast<std::int32_t>(std::hash<std::string>{}(e.session_id) % partitions);
+        v.partition =
+            static_cast<std::int32_t>(std::hash<std::string>{}(e.session_id) % partitions);
         queue_.push({starts_ms_, idx});
-        starts_ms_ += 1 + static_cast<std::int64_t>(
-                              std::exponential_distribution<double>(rate_)(rng_) * s);
+        starts_ms_ +=
+            1 + static_cast<std::int64_t>(std::exponential_distribution<double>(rate_)(rng_) * s);
     }
 
     void pick_type(session_event& e, bool first) {
@@ -255,7 +259,8 @@ void window_throughput(benchmark::State& state) {
     }
     state.SetItemsProcessed(static_cast<std::int64_t>(processed));
     state.counters["open_sessions"] = static_cast<double>(w.open_windows());
-    state.counters["rows_per_1k_events"] = 1000.0 * double(rows_out) / double(std::max<std::size_t>(processed, 1));
+    state.counters["rows_per_1k_events"] =
+        1000.0 * double(rows_out) / double(std::max<std::size_t>(processed, 1));
     state.counters["late"] = static_cast<double>(w.counts().late);
     state.counters["duplicates"] = static_cast<double>(w.counts().duplicates);
 }
@@ -322,21 +327,36 @@ void open_session_memory(benchmark::State& state) {
 BENCHMARK(open_session_memory)->Arg(100000)->Iterations(1)->Unit(benchmark::kMillisecond);
 
 // The clean-event JSON line → session_event parse the stage does first, on
-// the clean-event goldens (docs/contracts/clean-event/web_session.json).
-void clean_event_parse(benchmark::State& state) {
+// the clean-event goldens (docs/contracts/clean-event/web_session.json):
+// the stage's parse (one pass, no DOM), and for comparison in the same run
+// the nlohmann/json DOM parse it falls back to (what the stage used before).
+std::vector<std::string> golden_lines() {
     const char* r = std::getenv("CLICKSTREAM_ROOT");
     const std::string root = r != nullptr && *r != '\0' ? r : CLICKSTREAM_DEFAULT_ROOT;
     std::ifstream in(root + "/docs/contracts/clean-event/web_session.json");
     std::vector<std::string> lines;
     for (const auto& e : nlohmann::json::parse(in)) lines.push_back(e.dump());
+    return lines;
+}
+
+template <result<parsed_event> (*Parse)(std::string_view)>
+void parse_lines(benchmark::State& state) {
+    const auto lines = golden_lines();
     std::size_t i = 0;
     for (auto _ : state) {
-        benchmark::DoNotOptimize(parse_clean_event(lines[i]));
+        benchmark::DoNotOptimize(Parse(lines[i]));
         i = (i + 1) % lines.size();
     }
     state.SetItemsProcessed(state.iterations());
 }
+void clean_event_parse(benchmark::State& state) {
+    parse_lines<parse_clean_event>(state);
+}
+void clean_event_parse_dom(benchmark::State& state) {
+    parse_lines<parse_clean_event_dom>(state);
+}
 BENCHMARK(clean_event_parse);
+BENCHMARK(clean_event_parse_dom);
 
 }  // namespace
 
