@@ -55,7 +55,7 @@ protected:
             ASSERT_TRUE(status.has_value());
             ASSERT_EQ(*status, 0) << "generator run " << runs_ << " failed:\n" << p_->load_log();
         }
-        char start[16];
+        char start[32];
         const int day = 1 + 3 * runs_;
         std::snprintf(start, sizeof start, "2025-%02d-%02d", 3 + (day - 1) / 28,
                       1 + (day - 1) % 28);
