@@ -41,19 +41,35 @@ protected:
         });
     }
 
-    // Waits until `moment` holds while the generator still sends: a fault is
+    // Keeps the generator sending: a run that ended well is followed by the
+    // next (other visitors, three simulated days later), so every fault falls
+    // under load however fast the machine is.
+    void keep_loading() {
+        if (p_->load_running()) return;
+        const auto status = p_->finish_load(std::chrono::seconds(1));
+        ASSERT_TRUE(status.has_value());
+        ASSERT_EQ(*status, 0) << "the generator failed:\n" << p_->load_log();
+        ++runs_;
+        char start[32];
+        const int day = 1 + 3 * runs_;
+        std::snprintf(start, sizeof start, "2025-%02d-%02d", 3 + (day - 1) / 28,
+                      1 + (day - 1) % 28);
+        load_.start = start;
+        ++load_.seed;
+        p_->start_load(load_);
+    }
+
+    // Waits until `moment` holds while the generator sends: a fault is
     // applied under load with work in flight, or the test fails here.
     void await_moment(const std::string& what, const std::function<bool()>& moment,
                       std::chrono::seconds limit = 60s) {
-        bool load_ended = false;
         const bool met = pipeline::wait_until(
             [&] {
-                load_ended = !p_->load_running();
-                return load_ended || moment();
+                keep_loading();
+                return HasFatalFailure() || (p_->load_running() && moment());
             },
             limit);
-        ASSERT_FALSE(load_ended) << "the load ended before " << what << ": give it more visitors\n"
-                                 << p_->load_log();
+        ASSERT_FALSE(HasFatalFailure());
         ASSERT_TRUE(met) << "never saw " << what;
     }
 
@@ -98,9 +114,10 @@ protected:
         ASSERT_TRUE(p_->kafka().start());
     }
 
-    // About 40 s of traffic here (4,000 events, 330 sessions): long enough
-    // for every test's rounds of faults to fall inside it.
-    load_options load_{"faults", 7, 300, 3, "2025-03-01", 600};
+    // A run is 150 visitors over 3 simulated days (about 1,900 events);
+    // keep_loading() starts the next while faults remain to be applied.
+    load_options load_{"faults", 7, 150, 3, "2025-03-01", 600};
+    int runs_ = 0;
     std::unique_ptr<pipeline> p_;
 };
 
