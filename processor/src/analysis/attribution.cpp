@@ -253,64 +253,73 @@ std::string touches_sql(const attribution_options& o) {
 
 }  // namespace
 
-std::string journeys_sql(const attribution_options& o) {
+std::string attribution_sql(const attribution_options& o) {
     const std::string lookback = std::to_string(o.lookback_ms);
-    // One row per converting session in the range: its touches are the
-    // person's sessions up to and including it, within the lookback.
-    return "SELECT arrayMap(t -> t.3, j), arrayMap(t -> t.4, j), arrayMap(t -> t.1, j), "
-           "touches[ci].1, touches[ci].5, touches[ci].6 FROM (SELECT touches, ci, "
-           "arrayFilter((t, x) -> x <= ci AND t.1 + " +
-           lookback + " >= touches[ci].1, touches, arrayEnumerate(touches)) AS j FROM (" +
-           touches_sql(o) +
-           ") ARRAY JOIN arrayEnumerate(touches) AS ci WHERE touches[ci].5 > 0 AND touches[ci].1 "
-           ">= " +
-           std::to_string(o.where.from_ms()) + ")";
-}
-
-std::string null_paths_sql(const attribution_options& o) {
-    const std::string lookback = std::to_string(o.lookback_ms);
-    // Per person, the sessions after the last conversion (within the
-    // lookback of the last session, which must be in the range), by path.
-    return "SELECT vals, count() FROM (SELECT arrayMap(t -> t.3, arrayFilter(t -> t.1 + " +
+    const std::string from = std::to_string(o.where.from_ms());
+    // One pass over each person's sorted sessions yields both kinds of row,
+    // so the sessions are read and grouped once. Per person, ci runs over 0
+    // (the non-converting path) and the index of each converting session in
+    // the range. A journey (ci > 0): the person's sessions up to and
+    // including ci, within the lookback of it. The non-converting path
+    // (ci = 0): the sessions after the last conversion, within the lookback
+    // of the last session, which must be in the range. Rows are
+    // (is_null_path, values, direct flags, start times, converted at,
+    // conversions, revenue, session id, count): non-converting paths are
+    // counted by their values; a journey is one row (its session id keeps it
+    // apart), unless two sites share a session id and journey.
+    return "SELECT ci = 0 AS np, arrayMap(t -> t.3, j), arrayMap(t -> t.4, arrayFilter(t -> NOT "
+           "np, j)), "
+           "arrayMap(t -> t.1, arrayFilter(t -> NOT np, j)), if(np, 0, touches[ci].1), if(np, 0, "
+           "touches[ci].5), if(np, 0, touches[ci].6), if(np, '', touches[ci].2), count() FROM "
+           "(SELECT touches, ci, last_ms, if(ci = 0, arrayFilter(t -> t.1 + " +
            lookback +
-           " >= last_ms, arraySlice(touches, last_conversion + 1))) AS vals, last_ms FROM (SELECT "
-           "touches, touches[length(touches)].1 AS last_ms, arrayReduce('max', arrayMap((t, x) "
-           "-> if(t.5 > 0, x, 0), touches, arrayEnumerate(touches))) AS last_conversion FROM (" +
+           " >= last_ms, arraySlice(touches, last_conversion + 1)), arrayFilter((t, x) -> x <= "
+           "ci AND t.1 + " +
+           lookback +
+           " >= touches[ci].1, touches, arrayEnumerate(touches))) AS j FROM (SELECT touches, "
+           "touches[length(touches)].1 AS last_ms, arrayReduce('max', arrayMap((t, x) -> "
+           "if(t.5 > 0, x, 0), touches, arrayEnumerate(touches))) AS last_conversion FROM (" +
            touches_sql(o) +
-           "))) WHERE notEmpty(vals) AND last_ms >= " + std::to_string(o.where.from_ms()) +
-           " GROUP BY vals";
+           ")) ARRAY JOIN arrayConcat([0], arrayFilter(x -> touches[x].5 > 0 AND touches[x].1 "
+           ">= " +
+           from +
+           ", arrayEnumerate(touches))) AS ci) WHERE ci > 0 OR (notEmpty(j) AND last_ms >= " +
+           from +
+           ") GROUP BY np, arrayMap(t -> t.3, j), arrayMap(t -> t.4, arrayFilter(t -> NOT np, j)), "
+           "arrayMap(t -> t.1, arrayFilter(t -> NOT np, j)), if(np, 0, touches[ci].1), if(np, 0, "
+           "touches[ci].5), if(np, 0, touches[ci].6), if(np, '', touches[ci].2)";
 }
 
 result<attribution_result> run_attribution(const attribution_options& o, query_runner& db) {
-    auto js = db.run(journeys_sql(o));
-    if (!js) return failure<error>{js.error()};
-    auto ns = db.run(null_paths_sql(o));
-    if (!ns) return failure<error>{ns.error()};
+    auto answer = db.run(attribution_sql(o));
+    if (!answer) return failure<error>{answer.error()};
     std::vector<journey> journeys;
     std::vector<null_path> nulls;
     try {
-        journeys.reserve(js->data.size());
-        for (const auto& r : js->data) {
+        for (const auto& r : answer->data) {
+            const auto& values = r.at(1);
+            const auto count = as_int(r.at(8));
+            if (as_int(r.at(0)) != 0) {
+                null_path p;
+                for (const auto& v : values) p.values.push_back(as_string(v));
+                p.count = double(count);
+                nulls.push_back(std::move(p));
+                continue;
+            }
             journey j;
-            const auto& values = r.at(0);
-            const auto& direct = r.at(1);
-            const auto& at = r.at(2);
+            const auto& direct = r.at(2);
+            const auto& at = r.at(3);
             if (values.size() != direct.size() || values.size() != at.size()) {
                 return failure<error>{{errc::bad_answer, "journey arrays of unequal length"}};
             }
             for (std::size_t i = 0; i < values.size(); ++i) {
                 j.touches.push_back({as_string(values[i]), as_int(direct[i]) != 0, as_int(at[i])});
             }
-            j.converted_at_ms = as_int(r.at(3));
-            j.conversions = as_double(r.at(4));
-            j.revenue = as_double(r.at(5));
+            j.converted_at_ms = as_int(r.at(4));
+            j.conversions = as_double(r.at(5));
+            j.revenue = as_double(r.at(6));
+            for (std::int64_t c = 1; c < count; ++c) journeys.push_back(j);
             journeys.push_back(std::move(j));
-        }
-        for (const auto& r : ns->data) {
-            null_path p;
-            for (const auto& v : r.at(0)) p.values.push_back(as_string(v));
-            p.count = as_double(r.at(1));
-            nulls.push_back(std::move(p));
         }
     } catch (const std::exception& e) {
         return failure<error>{{errc::bad_answer, e.what()}};

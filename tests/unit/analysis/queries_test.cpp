@@ -130,10 +130,12 @@ TEST(analysis_queries, attribution_reads_journeys_and_null_paths) {
     const auto o = *parse_attribution_params({{"lookback", "2d"}, {"half_life", "1d"}}, now);
     test::fake_query_runner db;
     const std::int64_t t = 1'794'000'000'000;
-    db.answer({json::array({json::array({"email", "direct"}), json::array({0, 1}),
-                            json::array({std::to_string(t - 86'400'000), std::to_string(t)}),
-                            std::to_string(t), 2, 10.5})});
-    db.answer({json::array({json::array({"email"}), "3"})});
+    // One journey, and the non-converting path (email) of three people.
+    db.answer(
+        {json::array({0, json::array({"email", "direct"}), json::array({0, 1}),
+                      json::array({std::to_string(t - 86'400'000), std::to_string(t)}),
+                      std::to_string(t), 2, 10.5, "s1", "1"}),
+         json::array({1, json::array({"email"}), json::array(), json::array(), 0, 0, 0, "", "3"})});
     auto r = run_attribution(o, db);
     ASSERT_TRUE(r) << r.error().message;
     EXPECT_EQ(r->conversions, 2);
@@ -144,8 +146,9 @@ TEST(analysis_queries, attribution_reads_journeys_and_null_paths) {
         const auto lnd = row.by_model[static_cast<std::size_t>(model::last_non_direct)];
         EXPECT_EQ(lnd.conversions, row.value == "email" ? 2 : 0) << row.value;
     }
-    ASSERT_EQ(db.queries.size(), 2u);
+    ASSERT_EQ(db.queries.size(), 1u);
     EXPECT_TRUE(has(db.queries[0], "t.1 + 172800000 >= touches[ci].1"));
+    EXPECT_TRUE(has(db.queries[0], "t.1 + 172800000 >= last_ms"));
     EXPECT_TRUE(has(db.queries[0], "start_ms >= " + std::to_string(o.where.from_ms() - 172800000)));
     const auto j = to_json(o, *r);
     EXPECT_EQ(j["models"].size(), 7u);

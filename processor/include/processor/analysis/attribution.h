@@ -98,8 +98,9 @@ struct attribution_options {
 // Parameters: by, lookback=30d, half_life=7d, site, from, to.
 result<attribution_options> parse_attribution_params(const params& p, std::int64_t now_ms);
 
-std::string journeys_sql(const attribution_options& o);
-std::string null_paths_sql(const attribution_options& o);
+// One query: every converting session's journey and the non-converting
+// paths, from one grouping of each person's sessions.
+std::string attribution_sql(const attribution_options& o);
 result<attribution_result> run_attribution(const attribution_options& o, query_runner& db);
 
 nlohmann::json to_json(const attribution_options& o, const attribution_result& r);
