@@ -3,6 +3,7 @@
 #include <json_writer.h>
 
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 
 #include "processor/enrich/campaign.h"
@@ -197,7 +198,9 @@ void event_enricher::enrich(std::size_t index, enriched_event& out) {
         .string_member("element_href", e.element ? std::string_view(e.element->href) : "")
         .bool_member("element_outbound", e.element && e.element->outbound.value_or(false))
         .integer_member("scroll_depth", e.depth.value_or(0))
-        .number_member("value", e.value.value_or(0.0))
+        // A batch body cannot carry a non-finite number (nlohmann's lexer
+        // refuses 1e400); a pixel's `v=inf` can: JSON has no such number.
+        .number_member("value", std::isfinite(e.value.value_or(0.0)) ? e.value.value_or(0.0) : 0.0)
         .string_member("currency", e.currency)
         .string_member("props", e.props.empty() ? std::string_view("{}") : e.props)
         .string_member("language", b.context.language)
