@@ -248,7 +248,9 @@ TEST_F(hostile_it, header_injection_cannot_split_a_header) {
                            [&](const auto& m) { return m.msg.value == evil_id; });
     });
     for (const auto& m : got) {
-        if (m.msg.value == evil_id) EXPECT_FALSE(m.msg.key) << *m.msg.key;
+        if (m.msg.value == evil_id) {
+            EXPECT_FALSE(m.msg.key) << *m.msg.key;
+        }
     }
     expect_up_and_topic(c, {evil_id, batch("alongside")});
 }
