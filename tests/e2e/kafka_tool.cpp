@@ -3,6 +3,8 @@
 // {"partition":p,"offset":o,"headers":{...},"value":"<the body>"}.
 //   e2e_kafka_tool <brokers> create <topic>
 //   e2e_kafka_tool <brokers> read <topic>
+//   e2e_kafka_tool <brokers> produce <topic>   "key<TAB>value" lines on stdin,
+//       each acknowledged (acks=all) before "acked" is printed for it
 #include <librdkafka/rdkafka.h>
 
 #include <cstdio>
@@ -119,15 +121,39 @@ int read(const std::string& brokers, const std::string& topic) {
     return at_end == parts ? 0 : 1;
 }
 
+int produce(const std::string& brokers, const std::string& topic) {
+    rd_kafka_t* rk = make(RD_KAFKA_PRODUCER, brokers);
+    if (rk == nullptr) return 1;
+    int rc = 0;
+    for (std::string line; rc == 0 && std::getline(std::cin, line);) {
+        const auto tab = line.find('\t');
+        const std::string key = tab == std::string::npos ? std::string() : line.substr(0, tab);
+        const std::string value = tab == std::string::npos ? line : line.substr(tab + 1);
+        const rd_kafka_resp_err_t err = rd_kafka_producev(
+            rk, RD_KAFKA_V_TOPIC(topic.c_str()), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+            RD_KAFKA_V_KEY(key.data(), key.size()),
+            RD_KAFKA_V_VALUE(const_cast<char*>(value.data()), value.size()), RD_KAFKA_V_END);
+        if (err != RD_KAFKA_RESP_ERR_NO_ERROR || rd_kafka_flush(rk, 30000) != RD_KAFKA_RESP_ERR_NO_ERROR) {
+            std::cerr << "produce failed: " << rd_kafka_err2str(err) << "\n";
+            rc = 1;
+        } else {
+            std::cout << "acked" << std::endl;
+        }
+    }
+    rd_kafka_destroy(rk);
+    return rc;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
     if (argc != 4) {
-        std::cerr << "usage: e2e_kafka_tool <brokers> create|read <topic>\n";
+        std::cerr << "usage: e2e_kafka_tool <brokers> create|read|produce <topic>\n";
         return 2;
     }
     const std::string cmd = argv[2];
     if (cmd == "create") return create(argv[1], argv[3]);
     if (cmd == "read") return read(argv[1], argv[3]);
+    if (cmd == "produce") return produce(argv[1], argv[3]);
     return 2;
 }
