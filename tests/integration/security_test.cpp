@@ -207,6 +207,11 @@ TEST_F(security_it, tls_1_0_and_1_1_handshakes_fail_while_1_2_and_1_3_succeed) {
     EXPECT_EQ(handshake(port, "-tls1_1").rfind("failed", 0), 0U) << handshake(port, "-tls1_1");
     EXPECT_EQ(handshake(port, "-tls1_2"), "TLSv1.2");
     EXPECT_EQ(handshake(port, "-tls1_3"), "TLSv1.3");
+    // TLS 1.2 only with forward secrecy and AEAD: a static-RSA or CBC suite
+    // is refused, an ECDHE-GCM one is taken.
+    EXPECT_EQ(handshake(port, "-tls1_2 -cipher AES128-GCM-SHA256").rfind("failed", 0), 0U);
+    EXPECT_EQ(handshake(port, "-tls1_2 -cipher ECDHE-RSA-AES128-SHA").rfind("failed", 0), 0U);
+    EXPECT_EQ(handshake(port, "-tls1_2 -cipher ECDHE+AESGCM"), "TLSv1.2");
     // And the service behind it answers over TLS.
     auto r = t::send({"POST",
                       c.tls_url("/v1/batch?site=demo"),

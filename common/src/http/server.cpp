@@ -422,6 +422,14 @@ std::unique_ptr<ssl::context> make_tls_context(const std::string& certificate_ch
     ctx->set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 |
                      ssl::context::no_sslv3 | ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1 |
                      ssl::context::single_dh_use);
+    // TLS 1.2 suites with forward secrecy and AEAD only (TLS 1.3's are all
+    // such); what Mozilla's "intermediate" profile allows.
+    if (SSL_CTX_set_cipher_list(ctx->native_handle(),
+                                "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:"
+                                "ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:"
+                                "ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305") != 1) {
+        throw std::runtime_error("TLS: no usable TLS 1.2 cipher suite");
+    }
     error_code ec;
     ctx->use_certificate_chain_file(certificate_chain, ec);
     if (ec) throw std::runtime_error("TLS certificate " + certificate_chain + ": " + ec.message());
