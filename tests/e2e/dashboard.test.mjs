@@ -201,7 +201,8 @@ test('the History and Analysis tabs read the store: sessions per hour, a funnel,
   await page.waitForFunction(() => document.querySelectorAll('#funnel-chart .funnel-step').length === 3 &&
     document.querySelector('#funnel-chart .funnel-step').dataset.step === 'page:/home' &&
     document.querySelectorAll('#attribution-table tbody tr').length > 0 &&
-    document.querySelectorAll('#path-tree li').length > 0, null, { timeout: 30000 });
+    document.querySelectorAll('#path-tree li').length > 0 &&
+    document.getElementById('analysis-status').textContent !== 'loading…', null, { timeout: 30000 });
   assert.equal(await text(page, '#analysis-status'), '');
   const funnel = await page.$$eval('#funnel-chart .funnel-step', (xs) => xs.map((x) => x.querySelector('.funnel-count').textContent));
   assert.match(funnel[0], /^3 sessions/);   // v1, v2, v3 viewed /home

@@ -72,7 +72,11 @@
     $('attribution-table').replaceChildren(el('thead', {}, head), el('tbody', {}, ...rows));
   }
 
+  // Each run's answers are drawn as they come; only the newest run may say
+  // it is done, so an older one finishing late cannot clear "loading…".
+  let generation = 0;
   async function show(site, headers) {
+    const run = ++generation;
     const status = $('analysis-status');
     const steps = $('funnel-steps').value.split(',').map((s) => s.trim()).filter(Boolean);
     status.textContent = 'loading…';
@@ -83,7 +87,7 @@
     ];
     const results = await Promise.allSettled(jobs);
     const errors = results.filter((r) => r.status === 'rejected').map((r) => r.reason.message);
-    status.textContent = errors.join('; ');
+    if (run === generation) status.textContent = errors.join('; ');
   }
 
   let last = null;
