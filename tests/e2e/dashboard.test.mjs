@@ -14,7 +14,7 @@ import { root, build, artifacts, launch, userAgent } from './harness.mjs';
 
 const brokers = process.env.CLICKSTREAM_KAFKA_BOOTSTRAP ?? '127.0.0.1:19092';
 const clickhouse = process.env.CLICKSTREAM_CLICKHOUSE_URL ?? 'http://127.0.0.1:18123';
-const tool = process.env.CLICKSTREAM_DASHBOARD_KAFKA_TOOL ?? join(build, 'tests/bench/dashboard/dashboard_kafka_tool');
+const tool = process.env.CLICKSTREAM_KAFKA_TOOL ?? join(build, 'tests/support/test_kafka_tool');
 const bin = process.env.CLICKSTREAM_DASHBOARD_BIN ?? join(build, 'processor/clickstream-dashboard');
 const token = 'e2e-' + randomBytes(16).toString('hex');
 const suffix = `${process.pid}_${randomBytes(4).toString('hex')}`;
@@ -29,7 +29,7 @@ function event(visitor, type, path, extra = {}) {
     referrer_host: '', utm_campaign: '', ...extra };
 }
 function produce(topic, events) {
-  execFileSync(tool, [brokers, 'produce', topic],
+  execFileSync(tool, [brokers, 'produce-timed', topic],
     { input: events.map((e) => JSON.stringify(e)).join('\n') + '\n', stdio: ['pipe', 'ignore', 'inherit'] });
 }
 

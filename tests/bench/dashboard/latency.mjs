@@ -1,11 +1,11 @@
 // The dashboard's latency, event produced → its effect on the page: a real
 // clickstream-dashboard on topics of its own, the page open in Chromium, and
-// clean events produced one at a time by dashboard_kafka_tool (a long-lived
+// clean events produced one at a time by test_kafka_tool (a long-lived
 // producer; each line acknowledged before the next). For each event the time
 // from the produce call (the tool's wall clock) to the page's feed showing it
 // (the page's wall clock, a MutationObserver on the feed): same machine, same
 // clock. Beside it, the ceiling from the same run: bare librdkafka produce →
-// consume of one message at a time (dashboard_kafka_tool pingpong).
+// consume of one message at a time (test_kafka_tool pingpong).
 // Prints one JSON line: {dashboard_ms: [...], kafka_ms: [...]}.
 //   node latency.mjs [events]
 import { spawn, execFileSync } from 'node:child_process';
@@ -18,7 +18,7 @@ import { root, build, launch, userAgent } from '../../e2e/harness.mjs';
 
 const n = Number(process.argv[2] ?? 40);
 const brokers = process.env.CLICKSTREAM_KAFKA_BOOTSTRAP ?? '127.0.0.1:19092';
-const tool = process.env.CLICKSTREAM_DASHBOARD_KAFKA_TOOL ?? join(build, 'tests/bench/dashboard/dashboard_kafka_tool');
+const tool = process.env.CLICKSTREAM_KAFKA_TOOL ?? join(build, 'tests/support/test_kafka_tool');
 const bin = process.env.CLICKSTREAM_DASHBOARD_BIN ?? join(build, 'processor/clickstream-dashboard');
 const suffix = `${process.pid}_${randomBytes(4).toString('hex')}`;
 const clean = `bench_dash_clean_${suffix}`, bots = `bench_dash_bots_${suffix}`, ping = `bench_dash_ping_${suffix}`;
@@ -51,7 +51,7 @@ const base = await new Promise((resolve, reject) => {
   dashboard.on('exit', (c) => reject(new Error('dashboard exited ' + c + '\n' + log)));
 });
 
-const producer = spawn(tool, [brokers, 'produce', clean], { stdio: ['pipe', 'pipe', 'inherit'] });
+const producer = spawn(tool, [brokers, 'produce-timed', clean], { stdio: ['pipe', 'pipe', 'inherit'] });
 const acks = createInterface({ input: producer.stdout })[Symbol.asyncIterator]();
 async function produce(path) {
   const e = { ...golden, site, event_time_ms: Date.now(), anonymous_id: 'b-' + path,

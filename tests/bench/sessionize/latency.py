@@ -29,7 +29,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.a
 BUILD = os.environ.get("CLICKSTREAM_BUILD_DIR", os.path.join(ROOT, "build"))
 KAFKA = os.environ.get("CLICKSTREAM_KAFKA_BOOTSTRAP", "127.0.0.1:19092")
 CLICKHOUSE = os.environ.get("CLICKSTREAM_CLICKHOUSE_URL", "http://127.0.0.1:18123")
-TOOL = os.environ.get("CLICKSTREAM_KAFKA_TOOL", os.path.join(BUILD, "tests", "e2e", "e2e_kafka_tool"))
+TOOL = os.environ.get("CLICKSTREAM_KAFKA_TOOL", os.path.join(BUILD, "tests", "support", "test_kafka_tool"))
 GAP_S = 60
 FLUSH_MS = 1000
 
