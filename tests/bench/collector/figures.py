@@ -142,6 +142,38 @@ figures = [
            "process, does not. The kernel's loopback TCP work is split between wrk and the "
            "collector.", 2),
 ]
+# The load sweep (paced steps after the rounds): throughput and latency
+# against the offered load, as plots (series) beside the tables.
+sweep = sorted(((r["percent"], r["result"]) for r in runs if r["kind"] == "sweep"),
+               key=lambda p: p[0])
+if sweep:
+    offered = [(pct, r["target_rate"], r) for pct, r in sweep]
+    at = {pct: r for pct, _, r in offered}
+    top = at.get(100, offered[-1][2])
+    mid = at.get(50, offered[len(offered) // 2][2])
+    steps = ", ".join(
+        f"{pct}% ({rate:,} offered) → {r['rps']:,.0f} req/s, p50 {r['latency_us']['p50'] / 1000:.1f} "
+        f"ms, p99 {r['latency_us']['p99'] / 1000:.1f} ms" for pct, rate, r in offered)
+    sweep_notes = (f"wrk paced by post_batch.lua at {', '.join(str(p) for p, _, _ in offered)}% "
+                   f"of the rounds' median peak over {conns} connections, one run per step after "
+                   f"the rounds: {steps}.")
+    figures.append(dict(
+        figure("load sweep: requests/s achieved at 100% of peak offered", [top["rps"]], "req/s",
+               "higher", ceiling_ref, sweep_notes, 0),
+        series={"x": "requests/s offered", "y": "requests/s achieved",
+                "lines": {"ours": [[rate, round(r["rps"])] for _, rate, r in offered],
+                          "ceiling (librdkafka alone)": [[rate, round(med(ceiling))]
+                                                         for _, rate, _ in offered]}}))
+    figures.append(dict(
+        figure("load sweep: latency p99 at 50% of peak offered", [mid["latency_us"]["p99"] / 1000],
+               "ms", "lower",
+               {"kind": "goal", "name": "issue 5: p99 under 20 ms at half of peak", "value": 20.0},
+               None),
+        series={"x": "requests/s offered", "y": "latency (ms)",
+                "lines": {"p50": [[rate, r["latency_us"]["p50"] / 1000] for _, rate, r in offered],
+                          "p99": [[rate, r["latency_us"]["p99"] / 1000] for _, rate, r in offered],
+                          "goal: p99 20 ms": [[rate, 20.0] for _, rate, _ in offered]}}))
+
 with open(out_path, "w") as fh:
     json.dump(figures, fh, indent=2, ensure_ascii=False)
     fh.write("\n")
