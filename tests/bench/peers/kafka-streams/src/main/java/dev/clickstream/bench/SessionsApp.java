@@ -34,14 +34,23 @@ import org.apache.kafka.streams.processor.TimestampExtractor;
  * Configured as the Kafka Streams documentation recommends for final results
  * of session windows: groupByKey (no repartition, the topic is already keyed
  * by session), suppress(untilWindowCloses), default state stores, one stream
- * thread per core. Prints "processed N" every second on stdout for the
- * benchmark to follow.
+ * thread per core. Prints "processed N ends E state S" every second on
+ * stdout for the benchmark to follow: N events read, E closed sessions
+ * handed to the output topic whose session id starts with END_PREFIX.
  *
- * Usage: SessionsApp BOOTSTRAP INPUT OUTPUT APPLICATION_ID GAP_MS GRACE_MS STATE_DIR THREADS
+ * The benchmark ends its input with two marker events per partition, each
+ * past the traffic by more than gap + grace: the first closes every real
+ * session of its partition (stream time is per partition), the second closes
+ * the first's session. Suppression emits in window-end order, so once E
+ * counts one first marker per partition every real session has been handed
+ * to the producer; close() (SIGTERM) then flushes it.
+ *
+ * Usage: SessionsApp BOOTSTRAP INPUT OUTPUT APPLICATION_ID GAP_MS GRACE_MS STATE_DIR THREADS END_PREFIX
  */
 public final class SessionsApp {
     private static final ObjectMapper json = new ObjectMapper();
     private static final LongAdder processed = new LongAdder();
+    private static final LongAdder ends = new LongAdder();
 
     /** A session's running totals; the window's bounds come from the window itself. */
     static final class Session {
@@ -101,8 +110,9 @@ public final class SessionsApp {
     }
 
     public static void main(String[] args) throws Exception {
-        if (args.length != 8) {
-            System.err.println("usage: SessionsApp BOOTSTRAP INPUT OUTPUT APPLICATION_ID GAP_MS GRACE_MS STATE_DIR THREADS");
+        if (args.length != 9) {
+            System.err.println(
+                "usage: SessionsApp BOOTSTRAP INPUT OUTPUT APPLICATION_ID GAP_MS GRACE_MS STATE_DIR THREADS END_PREFIX");
             System.exit(2);
         }
         Properties props = new Properties();
@@ -113,6 +123,7 @@ public final class SessionsApp {
         props.put(StreamsConfig.consumerPrefix(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG), "earliest");
         long gap = Long.parseLong(args[4]);
         long grace = Long.parseLong(args[5]);
+        String endPrefix = args[8];
 
         Serde<Session> sessionSerde = new SessionSerde();
         StreamsBuilder builder = new StreamsBuilder();
@@ -129,6 +140,9 @@ public final class SessionsApp {
             .map((window, s) -> KeyValue.pair(window.key(), String.format(
                 "{\"session_id\":\"%s\",\"site\":\"%s\",\"start_ms\":%d,\"end_ms\":%d,\"events\":%d,\"page_views\":%d}",
                 window.key(), s.site, window.window().start(), window.window().end(), s.events, s.pageViews)))
+            .peek((key, value) -> {
+                if (key.startsWith(endPrefix)) ends.increment();
+            })
             .to(args[2], Produced.with(Serdes.String(), Serdes.String()));
 
         KafkaStreams streams = new KafkaStreams(builder.build(), props);
@@ -137,10 +151,9 @@ public final class SessionsApp {
             streams.close(Duration.ofSeconds(30));
             stop.countDown();
         }));
-        streams.start();
         Thread progress = new Thread(() -> {
             while (true) {
-                System.out.println("processed " + processed.sum() + " state " + streams.state());
+                System.out.println("processed " + processed.sum() + " ends " + ends.sum() + " state " + streams.state());
                 System.out.flush();
                 try {
                     Thread.sleep(1000);
@@ -150,7 +163,8 @@ public final class SessionsApp {
             }
         });
         progress.setDaemon(true);
-        progress.start();
+        progress.start();  // from the start: a slow rebalance shows as its state
+        streams.start();
         stop.await();
     }
 
