@@ -1,6 +1,8 @@
-// Builds the beacon's scripts: core.js and tracker.js inside one function (so
-// nothing leaks into the page's globals but window.clickstream), minified
-// with terser into clickstream.js; the same, unminified, as
+// Builds the beacon's scripts: loader.js, minified with terser, into
+// clickstream.js (the script the snippet adds: what a page downloads before
+// it can track); core.js and tracker.js inside one function (so nothing
+// leaks into the page's globals but window.clickstream), minified into
+// clickstream.main.js (the loader adds it); the same, unminified, as
 // clickstream.src.js for reading and debugging; autotrack.js and pixel.js,
 // minified, as clickstream.auto.js (the loader fetches it beside the wasm)
 // and clickstream.pixel.js (fetched only where WebAssembly cannot run).
@@ -23,8 +25,9 @@ const min = await minify(source, {
 });
 if (!min.code) throw new Error('terser produced nothing');
 writeFileSync(join(dist, 'clickstream.src.js'), source);
-writeFileSync(join(dist, 'clickstream.js'), min.code + '\n');
-for (const [from, to] of [['autotrack.js', 'clickstream.auto.js'], ['pixel.js', 'clickstream.pixel.js']]) {
+writeFileSync(join(dist, 'clickstream.main.js'), min.code + '\n');
+for (const [from, to] of [['loader.js', 'clickstream.js'], ['autotrack.js', 'clickstream.auto.js'],
+  ['pixel.js', 'clickstream.pixel.js']]) {
   const part = await minify(readFileSync(join(jsDir, from), 'utf8'), {
     compress: { passes: 3 }, mangle: true, format: { comments: false },
   });

@@ -1,12 +1,14 @@
 // The page side of the beacon: replays the snippet's command queue, keeps
 // the store (first-party cookies, localStorage, sessionStorage), moves the
 // core's batches (fetch keepalive; sendBeacon on page hide) and tracks the
-// DOM. Built into dist/clickstream.js after core.js, inside one function.
+// DOM. Built into dist/clickstream.main.js after core.js, inside one
+// function; dist/clickstream.js (loader.js) adds it and hands over the
+// queue, the directory, the wasm's response and its start time on the stub.
 // Never throws into the page.
 var w = window, d = document, nav = navigator, loc = location, ls, ss;
 try { ls = w.localStorage; ss = w.sessionStorage; } catch (e) {}
-var me = d.currentScript, base = me && me.src ? me.src.replace(/[^\/]*$/, '') : '/sdk/';
-var stub = w.clickstream, waiting = (stub && stub.q) || [];
+var me = d.currentScript, stub = w.clickstream || {}, waiting = stub.q || [];
+var base = stub.b || (me && me.src ? me.src.replace(/[^\/]*$/, '') : '/sdk/');
 var core, opt = {}, endpoint, tab, timer = 0, timerAt = 0, busy = 0, beaconed = 0, started = 0;
 var cookies = 1, timeoutS = 1800, lastUrl, views = 0, readyFns = [], autoTrack;
 var T = { page_view: 0, click: 2, scroll: 3, hover: 4, custom: 5, conversion: 7 };
@@ -181,7 +183,12 @@ function pump() {
   var body = core.next();
   if (body != null) return send(body);
   var at = core.wakeup();
-  if (at >= 0) timer = setTimeout(pump, Math.max(0, (timerAt = at) - Date.now()));
+  if (at >= 0) later(at);
+}
+// Pumps at `at` (ms since the epoch), in a task of its own.
+function later(at) {
+  clearTimeout(timer);
+  timer = setTimeout(pump, Math.max(0, (timerAt = at) - Date.now()));
 }
 function hide() {
   if (!core) return;
@@ -204,8 +211,10 @@ function track(type, o) {
   if (!core) return;
   o.url = o.url || loc.href;
   var r = core.track(type, o), at;
-  // Pump only when the core's next moment moved earlier (a full batch).
-  if (!busy && (at = core.wakeup()) >= 0 && (!timer || at < timerAt)) pump();
+  // Pump only when the core's next moment moved earlier (a full batch), and
+  // not in the caller's task: a fetch() costs the main thread more than the
+  // event did, and a click handler should not wait for it.
+  if (!busy && (at = core.wakeup()) >= 0 && (!timer || at < timerAt)) later(at);
   return r;
 }
 
@@ -323,8 +332,8 @@ function script(name, ok) {
 }
 
 function start() {
-  var t0 = performance.now();
-  var wasm = fetch(base + 'clickstream.wasm', { credentials: 'same-origin' });
+  var t0 = stub.t || performance.now();
+  var wasm = stub.w || fetch(base + 'clickstream.wasm', { credentials: 'same-origin' });
   cookies = nav.cookieEnabled && cookiePut('cs_test', '1', 10) && cookieGet('cs_test') == '1';
   timeoutS = +lsGet('session_timeout_s') || 1800;
   Promise.all([csCore(wasm, store), claimTab(), loadAuto()]).then(function (r) {

@@ -12,14 +12,17 @@ const root = process.env.CLICKSTREAM_ROOT ?? new URL('../../..', import.meta.url
 const dist = process.env.CLICKSTREAM_WASM_DIST ?? join(process.env.CLICKSTREAM_BUILD_DIR ?? join(root, 'build'), 'wasm-beacon/dist');
 const gz = (f) => gzipSync(readFileSync(join(dist, f)), { level: 9 }).length;
 
-// The goal is 2 KiB for the snippet and script and 16 KiB for everything;
-// not reached yet, so the limits sit just above what the beacon weighs now
-// (4 516 and 23 241 bytes as Node gzips them; docs/beacon.md has gzip -9) and only ever
-// go down.
+// The goal is 2 KiB for the snippet and script (the loader: what a page
+// downloads before it can track) and 16 KiB for everything. The first is
+// the limit; everything is not there yet, so its limit sits just above what
+// the beacon weighs now (23 298 bytes as Node gzips them; docs/beacon.md
+// has gzip -9) and only ever goes down. A page without WebAssembly pays for
+// the loader too (5 997 bytes).
 // Everything is what a page with WebAssembly downloads: the snippet, the
-// loader, the auto-tracking script and the wasm. A page without WebAssembly
-// downloads the snippet, the loader and the pixel script instead.
-const limits = { snippetAndScript: 4600, total: 23300, noWasm: 5700 };
+// loader, the rest of the JS it adds (clickstream.main.js), the
+// auto-tracking script and the wasm. A page without WebAssembly downloads
+// the snippet, the loader, the main script and the pixel script instead.
+const limits = { snippetAndScript: 2048, total: 23300, noWasm: 6000 };
 
 test('the snippet and the script stay within their gzipped budget', () => {
   const size = gz('snippet.html') + gz('clickstream.js');
@@ -28,22 +31,23 @@ test('the snippet and the script stay within their gzipped budget', () => {
 });
 
 test('everything a page downloads stays within the gzipped budget', () => {
-  const size = gz('snippet.html') + gz('clickstream.js') + gz('clickstream.auto.js') + gz('clickstream.wasm');
-  console.log(`snippet + clickstream.js + clickstream.auto.js + clickstream.wasm: ${size} bytes gzipped (limit ${limits.total})`);
+  const size = gz('snippet.html') + gz('clickstream.js') + gz('clickstream.main.js') + gz('clickstream.auto.js') +
+    gz('clickstream.wasm');
+  console.log(`snippet + clickstream.js + clickstream.main.js + clickstream.auto.js + clickstream.wasm: ${size} bytes gzipped (limit ${limits.total})`);
   assert.ok(size <= limits.total, `${size} > ${limits.total}`);
 });
 
-test('a page without WebAssembly downloads the snippet, the script and the pixel script', () => {
-  const size = gz('snippet.html') + gz('clickstream.js') + gz('clickstream.pixel.js');
-  console.log(`snippet + clickstream.js + clickstream.pixel.js: ${size} bytes gzipped (limit ${limits.noWasm})`);
+test('a page without WebAssembly downloads the snippet, the scripts and the pixel script', () => {
+  const size = gz('snippet.html') + gz('clickstream.js') + gz('clickstream.main.js') + gz('clickstream.pixel.js');
+  console.log(`snippet + clickstream.js + clickstream.main.js + clickstream.pixel.js: ${size} bytes gzipped (limit ${limits.noWasm})`);
   assert.ok(size <= limits.noWasm, `${size} > ${limits.noWasm}`);
 });
 
 test('the shipped scripts are minified, not the source', () => {
-  const min = readFileSync(join(dist, 'clickstream.js'), 'utf8');
+  const min = readFileSync(join(dist, 'clickstream.main.js'), 'utf8');
   const src = readFileSync(join(dist, 'clickstream.src.js'), 'utf8');
   assert.ok(min.length < src.length * 0.6, `${min.length} vs ${src.length}`);
-  for (const f of ['clickstream.js', 'clickstream.auto.js', 'clickstream.pixel.js']) {
+  for (const f of ['clickstream.js', 'clickstream.main.js', 'clickstream.auto.js', 'clickstream.pixel.js']) {
     assert.doesNotMatch(readFileSync(join(dist, f), 'utf8'), /\n\s*\/\//, `no comment lines in ${f}`);
   }
 });
