@@ -63,8 +63,14 @@ int serve(const collector_options& o, common::logger& log) {
     delivery durable(producer, **disk, d, metrics, log);
     service app(o, proxies, files, durable, metrics, log);
 
+    admin_service admin(app, metrics);
+
     boost::asio::io_context io(static_cast<int>(o.threads));
     common::http::server server(io, o.server, app, log);
+    // Few, small requests: the public limits, and a handful of connections.
+    common::http::server_options admin_limits = o.server;
+    admin_limits.max_connections = 16;
+    common::http::server admin_server(io, admin_limits, admin, log);
     metrics.watch({
         [&] { return static_cast<double>(durable.pending_bytes()); },
         [&] { return static_cast<double>((*disk)->bytes()); },
@@ -98,6 +104,16 @@ int serve(const collector_options& o, common::logger& log) {
         }
         listening["tls_port"] = bound->port();
     }
+    if (o.admin_enabled) {
+        auto bound = admin_server.listen(o.admin_address, o.admin_port, nullptr);
+        if (!bound) {
+            log.error("startup_failed", {{"step", "listen_admin"},
+                                         {"port", o.admin_port},
+                                         {"error", bound.error().message()}});
+            return 1;
+        }
+        listening["admin_port"] = bound->port();
+    }
     durable.start();
     listening["threads"] = o.threads;
     listening["sites"] = o.sites.size();
@@ -110,7 +126,7 @@ int serve(const collector_options& o, common::logger& log) {
         if (ec) return;  // cancelled: nothing to stop
         log.info("stopping", {{"signal", signal}});
         app.set_draining();
-        server.stop_accepting();
+        server.stop_accepting();  // the admin listener serves /metrics until the end
         // The rest blocks; the I/O threads keep serving the requests in flight.
         stopper = std::thread([&] {
             const auto deadline = std::chrono::steady_clock::now() + o.shutdown_timeout;

@@ -238,6 +238,17 @@ public:
 
     const site_options& site() const { return *site_; }
 
+    // For a site with respect_dnt, the metric reason when the request says
+    // Do-Not-Track (`DNT: 1`) or Global Privacy Control (`Sec-GPC: 1`); "" to
+    // go on. Such a request is answered as taken (so the client does not
+    // retry) and nothing of it is produced, spooled or echoed as a cookie.
+    std::string_view opted_out() const {
+        if (!site_->respect_dnt) return {};
+        if (req_["DNT"] == "1") return "do_not_track";
+        if (req_["Sec-GPC"] == "1") return "global_privacy_control";
+        return {};
+    }
+
     // The raw message with the headers of the contract.
     common::kafka::message message(std::string value, std::string content_type,
                                    std::string_view encoding, std::string_view source) const {
@@ -323,6 +334,12 @@ handled batch(const http::request& req, const request_context& ctx, const collec
     if (req.method() != verb::post) return method_not_allowed(req, route, "POST, OPTIONS");
     public_request p(req, ctx, c, route);
     if (auto refused = p.check_site()) return std::move(*refused);
+    if (const auto reason = p.opted_out(); !reason.empty()) {
+        http::response res{status::no_content, req.version()};
+        res = p.decorate(std::move(res));
+        res.prepare_payload();
+        return {std::move(res), std::nullopt, route, reason};
+    }
 
     const std::string type = media_type(req[field::content_type]);
     if (type != "application/json" && type != "text/plain") {
@@ -390,10 +407,12 @@ handled pixel(const http::request& req, const request_context& ctx, const collec
     res.set(field::content_type, "image/gif");
     res.set(field::cache_control, "no-store, max-age=0");
     const auto known_id = p.cookie_id();
-    p.set_cookie(res, known_id);
     res.body().assign(reinterpret_cast<const char*>(pixel_gif), sizeof pixel_gif);
+    const auto opted_out = p.opted_out();
+    if (opted_out.empty()) p.set_cookie(res, known_id);
     res.prepare_payload();
     if (req.method() == verb::head) res.body().clear();
+    if (!opted_out.empty()) return {std::move(res), std::nullopt, route, opted_out};
     auto msg = p.message(std::string(split_target(req.target()).query),
                          std::string(raw_header::pixel_content_type), "identity", "pixel");
     msg.key = known_id;
@@ -413,7 +432,8 @@ handled site_config(const http::request& req, const request_context& ctx,
     auto res = p.decorate(json_answer(status::ok,
                                       {{"site", s.key},
                                        {"session_timeout_s", s.session_timeout.count()},
-                                       {"flush_interval_ms", s.flush_interval.count()}},
+                                       {"flush_interval_ms", s.flush_interval.count()},
+                                       {"respect_dnt", s.respect_dnt}},
                                       req.version()));
     res.set(field::cache_control,
             "public, max-age=" + std::to_string(c.options.config_max_age.count()));
@@ -470,9 +490,9 @@ handled operational(const http::request& req, std::string_view route, const serv
 handled handle_request(const http::request& req, const request_context& ctx,
                        const collector_config& config, const service_status& state) {
     const std::string_view path = split_target(req.target()).path;
+    // /metrics only on the admin listener (handle_admin_request).
     if (path == "/healthz") return operational(req, "healthz", state);
     if (path == "/readyz") return operational(req, "readyz", state);
-    if (path == "/metrics") return operational(req, "metrics", state);
 
     const std::string& prefix = config.options.path_prefix;
     if (path.substr(0, prefix.size()) == prefix) {
@@ -484,6 +504,15 @@ handled handle_request(const http::request& req, const request_context& ctx,
         if (rest.substr(0, sdk.size()) == sdk)
             return sdk_file(req, rest.substr(sdk.size()), config);
     }
+    return {error_answer(status::not_found, "not found", req.version()), std::nullopt, "other",
+            "not_found"};
+}
+
+handled handle_admin_request(const http::request& req, const service_status& state) {
+    const std::string_view path = split_target(req.target()).path;
+    if (path == "/healthz") return operational(req, "healthz", state);
+    if (path == "/readyz") return operational(req, "readyz", state);
+    if (path == "/metrics") return operational(req, "metrics", state);
     return {error_answer(status::not_found, "not found", req.version()), std::nullopt, "other",
             "not_found"};
 }

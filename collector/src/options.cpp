@@ -27,8 +27,8 @@ std::chrono::milliseconds ms(const json& node, const std::string& path, const st
 site_options parse_site(const std::string& key, const json& node) {
     const std::string path = "sites." + key + ".";
     if (!node.is_object()) throw config_error("config key 'sites." + key + "' must be an object");
-    const json known = {"origins", "allow_no_origin", "session_timeout_s", "flush_interval_ms",
-                        "set_cookie"};
+    const json known = {"origins",           "allow_no_origin", "session_timeout_s",
+                        "flush_interval_ms", "set_cookie",      "respect_dnt"};
     for (const auto& [name, value] : node.items()) {
         if (std::find(known.begin(), known.end(), name) == known.end()) {
             throw config_error("unknown config key '" + path + name + "'");
@@ -45,6 +45,7 @@ site_options parse_site(const std::string& key, const json& node) {
     }
     if (node.contains("flush_interval_ms")) s.flush_interval = ms(node, path, "flush_interval_ms");
     if (node.contains("set_cookie")) s.set_cookie = get<bool>(node, path, "set_cookie");
+    if (node.contains("respect_dnt")) s.respect_dnt = get<bool>(node, path, "respect_dnt");
     if (s.session_timeout.count() <= 0) {
         throw config_error("config key '" + path + "session_timeout_s' must be positive");
     }
@@ -72,6 +73,8 @@ json default_config() {
           {"port", d.tls_port},
           {"certificate", ""},
           {"private_key", ""}}},
+        {"admin",
+         {{"enabled", d.admin_enabled}, {"address", d.admin_address}, {"port", d.admin_port}}},
         {"limits",
          {{"body_bytes", d.server.body_limit},
           {"inflated_bytes", d.inflated_limit},
@@ -135,6 +138,10 @@ collector_options parse_options(const json& c) {
         throw config_error("tls.enabled needs tls.certificate and tls.private_key");
     }
     if (!o.http_enabled && !o.tls_enabled) throw config_error("neither http nor tls is enabled");
+    const json& admin = c.at("admin");
+    o.admin_enabled = get<bool>(admin, "admin.", "enabled");
+    o.admin_address = get<std::string>(admin, "admin.", "address");
+    o.admin_port = port(admin, "admin.");
 
     const json& l = c.at("limits");
     o.server.body_limit = get<std::uint64_t>(l, "limits.", "body_bytes");

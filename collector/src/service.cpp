@@ -113,4 +113,17 @@ common::http::response service::on_refused(common::http::status code, std::strin
     return error_answer(code, reason, req.version() == 0 ? 11 : req.version());
 }
 
+void admin_service::on_request(common::http::request&& req, const common::http::peer&,
+                               common::http::responder respond) noexcept {
+    handled h = handle_admin_request(req, app_.status());
+    probe_.request(h.route, h.res.result_int());
+    respond(std::move(h.res));
+}
+
+common::http::response admin_service::on_refused(common::http::status code, std::string_view reason,
+                                                 const common::http::request& req) noexcept {
+    probe_.request("other", static_cast<unsigned>(code));
+    return error_answer(code, reason, req.version() == 0 ? 11 : req.version());
+}
+
 }  // namespace clickstream::collector

@@ -64,7 +64,7 @@ export class Collector {
   constructor(topic, sites) {
     this.dir = mkdtempSync(join(tmpdir(), 'cs-e2e-'));
     this.config = {
-      http: { port: 0 }, threads: 2, path_prefix: '/cs', access_log_every: 0,
+      http: { port: 0 }, admin: { port: 0 }, threads: 2, path_prefix: '/cs', access_log_every: 0,
       kafka: { brokers, topic, message_timeout_ms: 5000 },
       spool: { dir: join(this.dir, 'spool') },
       sdk: { dir: dist },

@@ -5,7 +5,8 @@
 // reads cookies, Origin and X-Forwarded-For and builds the raw message.
 //
 // Input: one flags byte (bit 0: the peer is a trusted proxy; bit 1: TLS;
-// bit 2: the site sets the first-party cookie), then the request's bytes.
+// bit 2: the site sets the first-party cookie; bit 3: the site honours
+// Do-Not-Track / GPC), then the request's bytes.
 #include <boost/asio/buffer.hpp>
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/string_body.hpp>
@@ -99,6 +100,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     ctx.new_anonymous_id = "new-anon";
     c::collector_options options = s.options;  // per input: the cookie flag varies
     if ((flags & 4) != 0) options.sites["demo"].set_cookie = true;
+    if ((flags & 8) != 0) options.sites["demo"].respect_dnt = true;
     const c::collector_config cfg{options, s.proxies, s.files};
 
     const c::handled h = c::handle_request(req, ctx, cfg, s.status);

@@ -42,7 +42,7 @@ std::string id_of(const std::string& body) {
 
 // A gauge or counter without labels from /metrics; -1 if absent.
 double metric(const t::collector_process& c, const std::string& name) {
-    const auto text = t::http_get(c.url("/metrics")).body;
+    const auto text = t::http_get(c.admin_url("/metrics")).body;
     const auto at = text.find("\n" + name + " ");
     if (at == std::string::npos) return -1;
     return std::stod(text.substr(at + name.size() + 2));

@@ -32,10 +32,12 @@ namespace clickstream::test {
 // JSON; its stderr (JSON log lines) is kept for the test to read.
 class collector_process {
 public:
-    explicit collector_process(const nlohmann::json& config) {
+    // Without an `admin` section the admin listener takes a free port.
+    explicit collector_process(nlohmann::json config) {
         dir_ = std::filesystem::temp_directory_path() / unique_name("collector");
         std::filesystem::create_directories(dir_);
         const auto config_path = dir_ / "collector.json";
+        if (!config.contains("admin")) config["admin"] = {{"port", 0}};
         std::ofstream(config_path) << config.dump(2);
         int fds[2];
         EXPECT_EQ(::pipe2(fds, O_CLOEXEC), 0);
@@ -53,6 +55,7 @@ public:
         const auto listening = wait_for_event("listening");
         if (listening.contains("http_port")) http_port_ = listening["http_port"];
         if (listening.contains("tls_port")) tls_port_ = listening["tls_port"];
+        if (listening.contains("admin_port")) admin_port_ = listening["admin_port"];
     }
     ~collector_process() {
         if (pid_ > 0 && !exited_) {
@@ -65,6 +68,10 @@ public:
 
     std::string url(const std::string& path) const {
         return "http://127.0.0.1:" + std::to_string(http_port_) + path;
+    }
+    // The admin listener (/metrics).
+    std::string admin_url(const std::string& path) const {
+        return "http://127.0.0.1:" + std::to_string(admin_port_) + path;
     }
     std::string tls_url(const std::string& path) const {
         return "https://127.0.0.1:" + std::to_string(tls_port_) + path;
@@ -136,6 +143,7 @@ private:
     bool exited_ = false;
     int http_port_ = 0;
     int tls_port_ = 0;
+    int admin_port_ = 0;
     std::thread reader_;
     std::mutex mutex_;
     std::condition_variable cv_;

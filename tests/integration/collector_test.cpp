@@ -105,7 +105,7 @@ TEST_F(collector_it, pixel_config_health_and_metrics_endpoints) {
     EXPECT_NE(cfg.header("cache-control").find("max-age="), std::string::npos);
     EXPECT_EQ(t::http_get(c.url("/healthz")).status, 200);
     EXPECT_EQ(t::http_get(c.url("/readyz")).status, 200);
-    auto metrics = t::http_get(c.url("/metrics"));
+    auto metrics = t::http_get(c.admin_url("/metrics"));
     EXPECT_NE(
         metrics.body.find(R"(clickstream_collector_requests_total{route="pixel",status="200"} 1)"),
         std::string::npos)

@@ -360,7 +360,7 @@ TEST_F(hostile_it, connection_flood_past_the_cap_is_refused_and_a_retrying_clien
     }
     EXPECT_EQ(r.status, 204) << r.error << " after " << attempts << " attempts";
     flood.clear();
-    auto metrics = t::http_get(c.url("/metrics"));
+    auto metrics = t::http_get(c.admin_url("/metrics"));
     EXPECT_EQ(metrics.body.find("clickstream_collector_connections_refused 0\n"), std::string::npos)
         << metrics.body;
     EXPECT_NE(metrics.body.find("clickstream_collector_connections_refused"), std::string::npos);

@@ -10,7 +10,8 @@
 //   GET     P/v1/config?site=K  the site's SDK settings
 //   OPTIONS on any of them      CORS preflight
 //   GET     P/sdk/<file>        the beacon's files
-// Operational paths, never prefixed: GET /healthz, /readyz, /metrics.
+// Operational paths, never prefixed: GET /healthz, /readyz (for load
+// balancers: they reveal nothing). /metrics only on the admin listener.
 #pragma once
 
 #include <chrono>
@@ -62,6 +63,9 @@ struct handled {
 
 handled handle_request(const common::http::request& req, const request_context& ctx,
                        const collector_config& config, const service_status& status);
+
+// The admin listener's handler: GET /healthz, /readyz, /metrics; 404 else.
+handled handle_admin_request(const common::http::request& req, const service_status& status);
 
 // The answer once a message went to the spool instead of Kafka (still 2xx:
 // it is durable on disk): 202 in place of 204.

@@ -25,6 +25,9 @@ struct site_options {
     std::chrono::seconds session_timeout{1800};
     std::chrono::milliseconds flush_interval{3000};
     bool set_cookie = false;  // first-party: refresh the anonymous id cookie
+    // Do-Not-Track / Global Privacy Control: a batch or pixel carrying
+    // `DNT: 1` or `Sec-GPC: 1` is answered as taken but nothing is kept.
+    bool respect_dnt = false;
 };
 
 struct collector_options {
@@ -40,6 +43,11 @@ struct collector_options {
     std::uint16_t tls_port = 8443;
     std::string tls_certificate;  // PEM chain
     std::string tls_private_key;  // PEM
+    // The admin listener: /metrics (and /healthz, /readyz). /metrics is never
+    // served on the public listeners, so keep this one off the internet.
+    bool admin_enabled = true;
+    std::string admin_address = "127.0.0.1";
+    std::uint16_t admin_port = 9104;
 
     common::http::server_options server;
     std::uint64_t inflated_limit = 4 * 1024 * 1024;

@@ -32,9 +32,9 @@ public:
     // /readyz answers 503 from now on (the process is stopping).
     void set_draining() noexcept { draining_ = true; }
     std::size_t in_flight() const noexcept { return in_flight_; }
+    service_status status() const;
 
 private:
-    service_status status() const;
     void answered(std::string_view route, const common::http::response& res,
                   std::chrono::steady_clock::time_point start, const std::string& request_id);
 
@@ -47,6 +47,22 @@ private:
     std::atomic<bool> draining_{false};
     std::atomic<std::size_t> in_flight_{0};
     std::atomic<std::uint64_t> served_{0};
+};
+
+// The admin listener: /healthz, /readyz and /metrics of `app`, nothing
+// else. Its requests count in the probe like the public ones.
+class admin_service final : public common::http::handler {
+public:
+    admin_service(const service& app, probe& metrics) : app_(app), probe_(metrics) {}
+
+    void on_request(common::http::request&& req, const common::http::peer& from,
+                    common::http::responder respond) noexcept override;
+    common::http::response on_refused(common::http::status code, std::string_view reason,
+                                      const common::http::request& req) noexcept override;
+
+private:
+    const service& app_;
+    probe& probe_;
 };
 
 // A random id: 32 hex digits (request ids).

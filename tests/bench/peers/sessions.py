@@ -224,9 +224,10 @@ def make_clean_topic(run_dir, stamp, quick):
     topics = {k: f"bench.{k}.{stamp}" for k in ("raw", "clean", "bots", "dlq")}
     for t in topics.values():
         create_topic(t)
-    cport, eport = free_port(), free_port()
+    cport, aport, eport = free_port(), free_port(), free_port()
     collector_cfg = {
         "log_level": "warn", "http": {"enabled": True, "address": "127.0.0.1", "port": cport},
+        "admin": {"address": "127.0.0.1", "port": aport},
         "kafka": {"brokers": KAFKA, "topic": topics["raw"]},
         "spool": {"dir": os.path.join(run_dir, "spool")},
         "sites": {"bench": {"origins": ["https://shop.example"], "allow_no_origin": True,
@@ -259,7 +260,7 @@ def make_clean_topic(run_dir, stamp, quick):
         # Every batch the generator sent is acked by Kafka or spooled (then
         # replayed to Kafka in the background): the raw topic is complete once
         # the spool has been replayed.
-        cm = f"http://127.0.0.1:{cport}/metrics"
+        cm = f"http://127.0.0.1:{aport}/metrics"
 
         def spool_replayed():
             return metric(cm, "collector_spool_replayed_total") >= metric(cm, "collector_batches_total",

@@ -274,6 +274,7 @@ std::string pipeline::write_config(service s) const {
             c = {{"log_level", "info"},
                  {"threads", 2},
                  {"http", {{"address", "127.0.0.1"}, {"port", collector_port_}}},
+                 {"admin", {{"address", "127.0.0.1"}, {"port", 0}}},
                  {"kafka",
                   {{"brokers", kafka_->bootstrap()},
                    {"topic", "clickstream.raw"},
@@ -362,7 +363,8 @@ bool pipeline::start(service s) {
         return false;
     }
     const auto j = json::parse(*line, nullptr, false);
-    r.port = j.is_object() ? j.value("http_port", 0) : 0;
+    // The port /metrics is on: the collector's admin listener, the stages' only one.
+    r.port = j.is_object() ? j.value("admin_port", j.value("http_port", 0)) : 0;
     return r.port > 0;
 }
 

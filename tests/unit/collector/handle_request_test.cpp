@@ -259,14 +259,89 @@ TEST_F(collector_handle_request, forwarded_for_counts_only_from_trusted_proxies)
 TEST_F(collector_handle_request, operational_endpoints) {
     EXPECT_EQ(run(make(verb::get, "/healthz")).res.result(), http::status::ok);
     EXPECT_EQ(run(make(verb::get, "/readyz")).res.result(), http::status::ok);
-    auto metrics = run(make(verb::get, "/metrics"));
-    EXPECT_EQ(metrics.res.body(), "metric_a 1\n");
-    EXPECT_NE(std::string(metrics.res[field::content_type]).find("text/plain"), std::string::npos);
     status_.ready = false;
     status_.not_ready_reason = "kafka unreachable";
     auto not_ready = run(make(verb::get, "/readyz"));
     EXPECT_EQ(not_ready.res.result(), http::status::service_unavailable);
     EXPECT_EQ(nlohmann::json::parse(not_ready.res.body())["reason"], "kafka unreachable");
+}
+
+TEST_F(collector_handle_request, metrics_only_on_the_admin_listener) {
+    auto public_metrics = run(make(verb::get, "/metrics"));
+    EXPECT_EQ(public_metrics.res.result(), http::status::not_found);
+    EXPECT_EQ(public_metrics.res.body().find("metric_a"), std::string::npos);
+    EXPECT_EQ(public_metrics.reject, "not_found");
+
+    auto metrics = handle_admin_request(make(verb::get, "/metrics"), status_);
+    EXPECT_EQ(metrics.res.result(), http::status::ok);
+    EXPECT_EQ(metrics.res.body(), "metric_a 1\n");
+    EXPECT_EQ(metrics.route, "metrics");
+    EXPECT_NE(std::string(metrics.res[field::content_type]).find("text/plain"), std::string::npos);
+    EXPECT_EQ(handle_admin_request(make(verb::get, "/healthz"), status_).res.result(),
+              http::status::ok);
+    EXPECT_EQ(handle_admin_request(make(verb::get, "/readyz"), status_).res.result(),
+              http::status::ok);
+    EXPECT_EQ(handle_admin_request(make(verb::post, "/metrics"), status_).res.result(),
+              http::status::method_not_allowed);
+    for (const char* target : {"/v1/batch?site=demo", "/v1/config?site=demo", "/sdk/loader.js"}) {
+        auto h = handle_admin_request(make(verb::get, target), status_);
+        EXPECT_EQ(h.res.result(), http::status::not_found) << target;
+        EXPECT_FALSE(h.msg);
+    }
+}
+
+TEST_F(collector_handle_request,
+       do_not_track_and_gpc_are_answered_and_dropped_where_the_site_asks) {
+    options_.sites["demo"].respect_dnt = true;
+    options_.sites["demo"].set_cookie = true;
+    const std::vector<std::pair<field, std::string>> json_from_shop = {
+        {field::content_type, "application/json"}, {field::origin, "https://shop.example"}};
+    for (const auto& [name, reason] :
+         {std::pair<std::string, std::string>{"DNT", "do_not_track"},
+          std::pair<std::string, std::string>{"Sec-GPC", "global_privacy_control"}}) {
+        auto req = make(verb::post, "/v1/batch?site=demo", batch_body, json_from_shop);
+        req.set(name, "1");
+        auto h = run(req);
+        EXPECT_FALSE(h.msg) << name;
+        EXPECT_EQ(h.res.result(), http::status::no_content) << name;
+        EXPECT_EQ(h.res.body(), "");
+        EXPECT_EQ(h.res[field::access_control_allow_origin], "https://shop.example");
+        EXPECT_EQ(h.res.count(field::set_cookie), 0U) << name;
+        EXPECT_EQ(h.reject, reason);
+
+        auto pixel = make(verb::get, "/v1/p.gif?site=demo&e=pv");
+        pixel.set(name, "1");
+        auto p = run(pixel);
+        EXPECT_FALSE(p.msg) << name;
+        EXPECT_EQ(p.res.result(), http::status::ok);
+        EXPECT_EQ(p.res[field::content_type], "image/gif");
+        EXPECT_EQ(p.res.count(field::set_cookie), 0U);
+        EXPECT_EQ(p.reject, reason);
+
+        // A site that does not ask for it keeps what it is sent.
+        auto other = make(verb::get, "/v1/p.gif?site=strict", {},
+                          {{field::origin, "https://strict.example"}});
+        other.set(name, "1");
+        EXPECT_TRUE(run(other).msg) << name;
+    }
+    // "0", or anything but "1", is no opt-out; nor is a refused origin let through.
+    auto zero = make(verb::post, "/v1/batch?site=demo", batch_body, json_from_shop);
+    zero.set("DNT", "0");
+    zero.set("Sec-GPC", "0");
+    EXPECT_TRUE(run(zero).msg);
+    auto bad_origin =
+        make(verb::post, "/v1/batch?site=demo", batch_body,
+             {{field::content_type, "application/json"}, {field::origin, "https://evil.example"}});
+    bad_origin.set("DNT", "1");
+    EXPECT_EQ(run(bad_origin).res.result(), http::status::forbidden);
+}
+
+TEST_F(collector_handle_request, site_config_carries_respect_dnt) {
+    auto off = nlohmann::json::parse(run(make(verb::get, "/v1/config?site=demo")).res.body());
+    EXPECT_EQ(off["respect_dnt"], false);
+    options_.sites["demo"].respect_dnt = true;
+    auto on = nlohmann::json::parse(run(make(verb::get, "/v1/config?site=demo")).res.body());
+    EXPECT_EQ(on["respect_dnt"], true);
 }
 
 TEST_F(collector_handle_request, spooled_and_unavailable_answers_keep_cors) {

@@ -16,6 +16,9 @@ TEST(collector_options, defaults_parse) {
     EXPECT_EQ(o.topic, "clickstream.raw");
     EXPECT_GE(o.threads, 1U);
     EXPECT_TRUE(o.sites.empty());
+    EXPECT_TRUE(o.admin_enabled);
+    EXPECT_EQ(o.admin_address, "127.0.0.1") << "the admin listener stays on loopback by default";
+    EXPECT_EQ(o.admin_port, 9104);
 }
 
 TEST(collector_options, sites_and_overrides_parse) {
@@ -24,8 +27,15 @@ TEST(collector_options, sites_and_overrides_parse) {
     c["sites"]["demo"] = {{"origins", {"https://a.example"}},
                           {"allow_no_origin", false},
                           {"session_timeout_s", 900},
-                          {"set_cookie", true}};
+                          {"set_cookie", true},
+                          {"respect_dnt", true}};
+    c["sites"]["other"] = json::object();
+    c["admin"] = {{"enabled", true}, {"address", "10.0.0.5"}, {"port", 9200}};
     auto o = parse_options(c);
+    EXPECT_EQ(o.admin_address, "10.0.0.5");
+    EXPECT_EQ(o.admin_port, 9200);
+    EXPECT_TRUE(o.sites.at("demo").respect_dnt);
+    EXPECT_FALSE(o.sites.at("other").respect_dnt) << "off unless the site asks";
     EXPECT_EQ(o.path_prefix, "/px");
     const auto& s = o.sites.at("demo");
     EXPECT_EQ(s.key, "demo");
@@ -56,6 +66,12 @@ TEST(collector_options, bad_values_name_their_key) {
     c = default_config();
     c["tls"]["enabled"] = true;
     expect_error(c, "tls");
+    c = default_config();
+    c["admin"]["port"] = -1;
+    expect_error(c, "admin.port");
+    c = default_config();
+    c["sites"]["demo"] = {{"respect_dnt", "yes"}};
+    expect_error(c, "sites.demo.respect_dnt");
 }
 
 }  // namespace
