@@ -101,4 +101,42 @@ json load_config(const json& defaults, const std::filesystem::path& file,
     return config;
 }
 
+std::string read_secret(std::string_view key, const std::filesystem::path& file,
+                        std::string_view env_var, const std::vector<std::string>& environment) {
+    std::string secret;
+    if (!file.empty()) {
+        std::ifstream in(file, std::ios::binary);
+        if (!in) throw config_error(std::string(key) + ": cannot read " + file.string());
+        std::ostringstream text;
+        text << in.rdbuf();
+        secret = text.str();
+    } else if (!env_var.empty()) {
+        const std::string prefix = std::string(env_var) + "=";
+        for (const auto& e : environment) {
+            if (e.compare(0, prefix.size(), prefix) == 0) secret = e.substr(prefix.size());
+        }
+    }
+    while (!secret.empty() && std::isspace(static_cast<unsigned char>(secret.back()))) {
+        secret.pop_back();
+    }
+    return secret;
+}
+
+void resolve_secret_files(std::map<std::string, std::string>& settings) {
+    constexpr std::string_view suffix = "_file";
+    std::map<std::string, std::string> resolved;
+    for (auto it = settings.begin(); it != settings.end();) {
+        const std::string& name = it->first;
+        if (name.size() > suffix.size() &&
+            name.compare(name.size() - suffix.size(), suffix.size(), suffix) == 0) {
+            resolved[name.substr(0, name.size() - suffix.size())] =
+                read_secret(name, it->second, {}, {});
+            it = settings.erase(it);
+        } else {
+            ++it;
+        }
+    }
+    for (auto& [name, value] : resolved) settings[name] = std::move(value);
+}
+
 }  // namespace clickstream::common

@@ -14,6 +14,7 @@
 #pragma once
 
 #include <filesystem>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <stdexcept>
 #include <string>
@@ -37,5 +38,18 @@ nlohmann::json load_config(const nlohmann::json& defaults, const std::filesystem
 
 // The environment variable name that overrides the value at `path` ("a.b").
 std::string env_name(std::string_view path, std::string_view prefix = "CLICKSTREAM_");
+
+// A secret (password, token) kept out of config files: the content of `file`
+// when it is set, else the value of the variable `env_var` in `environment`
+// (when `env_var` is set), else "". Trailing whitespace (an editor's final
+// newline) is dropped. A file that cannot be read is a config_error naming
+// `key` and the path. The secret itself is never put in an error or a log.
+std::string read_secret(std::string_view key, const std::filesystem::path& file,
+                        std::string_view env_var, const std::vector<std::string>& environment);
+
+// librdkafka settings with secrets in files: every `<name>_file` (e.g.
+// `sasl.password_file`) is replaced by `<name>` set to that file's content
+// (read_secret). No librdkafka property ends in `_file`.
+void resolve_secret_files(std::map<std::string, std::string>& settings);
 
 }  // namespace clickstream::common

@@ -10,6 +10,7 @@
 #include <string>
 
 #include "clickstream/result.h"
+#include "common/config.h"
 #include "common/errc.h"
 #include "common/kafka/consumer.h"
 #include "common/log.h"
@@ -40,10 +41,18 @@ inline errc to_errc(rd_kafka_resp_err_t err) noexcept {
     }
 }
 
-// A librdkafka config with these settings; a refused one is logged and
-// returned as errc::kafka_config (the conf is then already destroyed).
-inline result<rd_kafka_conf_t*> make_conf(const std::map<std::string, std::string>& settings,
+// A librdkafka config with these settings, `<name>_file` ones read from
+// their files (resolve_secret_files); a refused one is logged (its name and
+// librdkafka's reason, never its value) and returned as errc::kafka_config
+// (the conf is then already destroyed).
+inline result<rd_kafka_conf_t*> make_conf(std::map<std::string, std::string> settings,
                                           logger& log) noexcept {
+    try {
+        resolve_secret_files(settings);
+    } catch (const std::exception& e) {  // the file's name and path only
+        log.error("kafka_setting_refused", {{"reason", e.what()}});
+        return failure{make_error_code(errc::kafka_config)};
+    }
     char errstr[512];
     rd_kafka_conf_t* conf = rd_kafka_conf_new();
     for (const auto& [name, value] : settings) {

@@ -3,6 +3,7 @@
 #include <ostream>
 #include <set>
 
+#include "common/config.h"
 #include "processor/analysis/attribution.h"
 #include "processor/analysis/funnel.h"
 #include "processor/analysis/paths.h"
@@ -27,8 +28,9 @@ const std::vector<command>& commands() {
     return all;
 }
 
-const std::vector<std::string> common_options = {
-    "site", "from", "to", "format", "clickhouse-url", "database", "user", "password", "timeout"};
+const std::vector<std::string> common_options = {"site",           "from",     "to",   "format",
+                                                 "clickhouse-url", "database", "user", "password",
+                                                 "password-file",  "timeout"};
 
 std::string param_name(std::string option) {
     for (auto& c : option) {
@@ -96,6 +98,9 @@ options for every command:
   --user NAME, --password SECRET
                          ClickHouse credentials (default: $CLICKSTREAM_CLICKHOUSE_USER,
                          $CLICKSTREAM_CLICKHOUSE_PASSWORD)
+  --password-file FILE   the password from a file, kept out of the process list
+                         and shell history (default: $CLICKSTREAM_CLICKHOUSE_PASSWORD_FILE);
+                         over --password
   --timeout SECONDS      per query (default 60)
 
 funnel:
@@ -170,6 +175,9 @@ int run_cli(const std::vector<std::string>& args, std::ostream& out, std::ostrea
     }
     if (const char* v = env("CLICKSTREAM_CLICKHOUSE_USER"); v != nullptr) conn.user = v;
     if (const char* v = env("CLICKSTREAM_CLICKHOUSE_PASSWORD"); v != nullptr) conn.password = v;
+    std::string password_file;
+    if (const char* v = env("CLICKSTREAM_CLICKHOUSE_PASSWORD_FILE"); v != nullptr)
+        password_file = v;
     std::string format = "text";
     params p;
     for (std::size_t i = 1; i < args.size(); ++i) {
@@ -220,6 +228,8 @@ int run_cli(const std::vector<std::string>& args, std::ostream& out, std::ostrea
             conn.user = value;
         } else if (name == "password") {
             conn.password = value;
+        } else if (name == "password-file") {
+            password_file = value;
         } else if (name == "timeout") {
             auto t = parse_int({{"timeout", value}}, "timeout", 60, 1, 86400);
             if (!t) {
@@ -229,6 +239,14 @@ int run_cli(const std::vector<std::string>& args, std::ostream& out, std::ostrea
             conn.timeout_ms = *t * 1000;
         } else {
             p.push_back({param_name(name), value});
+        }
+    }
+    if (!password_file.empty()) {
+        try {
+            conn.password = common::read_secret("--password-file", password_file, {}, {});
+        } catch (const common::config_error& e) {  // names the file, not its content
+            err << "clickstream: " << e.what() << "\n";
+            return 2;
         }
     }
     for (char c : conn.database) {

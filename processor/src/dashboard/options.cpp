@@ -1,6 +1,3 @@
-#include <cctype>
-#include <fstream>
-#include <sstream>
 
 #include "common/config.h"
 #include "processor/dashboard/service.h"
@@ -29,6 +26,7 @@ nlohmann::json default_config(const std::string& root) {
           {"database", "clickstream"},
           {"user", ""},
           {"password", ""},
+          {"password_file", ""},
           {"timeout_ms", 10'000},
           {"max_queued", 8}}},
         {"auth", {{"token_file", ""}, {"token_env", "CLICKSTREAM_DASHBOARD_TOKEN"}}},
@@ -97,6 +95,10 @@ service_options parse_options(const nlohmann::json& c) {
     o.clickhouse.database = get<std::string>(ch, "database", "clickhouse");
     o.clickhouse.user = get<std::string>(ch, "user", "clickhouse");
     o.clickhouse.password = get<std::string>(ch, "password", "clickhouse");
+    // A password file (a mounted secret) wins over the inline value.
+    if (const auto file = get<std::string>(ch, "password_file", "clickhouse"); !file.empty()) {
+        o.clickhouse.password = common::read_secret("clickhouse.password_file", file, {}, {});
+    }
     o.clickhouse.timeout = std::chrono::milliseconds(
         positive(get<std::int64_t>(ch, "timeout_ms", "clickhouse"), "clickhouse.timeout_ms"));
     o.history_queue = get<std::size_t>(ch, "max_queued", "clickhouse");
@@ -116,22 +118,8 @@ service_options parse_options(const nlohmann::json& c) {
 }
 
 std::string read_token(const service_options& o, const std::vector<std::string>& environment) {
-    std::string token;
-    if (!o.token_file.empty()) {
-        std::ifstream in(o.token_file, std::ios::binary);
-        if (!in) throw common::config_error("auth.token_file: cannot read " + o.token_file);
-        std::ostringstream text;
-        text << in.rdbuf();
-        token = text.str();
-    } else if (!o.token_env.empty()) {
-        const std::string prefix = o.token_env + "=";
-        for (const auto& e : environment) {
-            if (e.compare(0, prefix.size(), prefix) == 0) token = e.substr(prefix.size());
-        }
-    }
-    while (!token.empty() && std::isspace(static_cast<unsigned char>(token.back()))) {
-        token.pop_back();
-    }
+    const std::string token =
+        common::read_secret("auth.token_file", o.token_file, o.token_env, environment);
     if (token.size() < 12) {
         throw common::config_error(
             "no dashboard token of at least 12 characters: set auth.token_file, or the "

@@ -19,7 +19,31 @@ std::string url_encode(CURL* curl, std::string_view s) {
     return out;
 }
 
+const std::string default_user = "default";
+
 }  // namespace
+
+clickhouse_error clickhouse_error_summary(std::string_view answer) {
+    clickhouse_error e;
+    constexpr std::string_view code_mark = "Code: ";
+    if (const auto at = answer.find(code_mark); at != std::string_view::npos) {
+        for (std::size_t i = at + code_mark.size();
+             i < answer.size() && answer[i] >= '0' && answer[i] <= '9' && e.code < 100'000; ++i) {
+            e.code = e.code * 10 + (answer[i] - '0');
+        }
+    }
+    constexpr std::string_view exception_mark = "DB::Exception: ";
+    const auto at = answer.find(exception_mark);
+    if (at == std::string_view::npos) return e;
+    for (std::size_t i = at + exception_mark.size(); i < answer.size() && e.summary.size() < 100;
+         ++i) {
+        const char c = answer[i];
+        if (c == ':' || c == '\'' || c == '"' || c == '`' || c < 0x20 || c > 0x7e) break;
+        e.summary += c;
+    }
+    while (!e.summary.empty() && e.summary.back() == ' ') e.summary.pop_back();
+    return e;
+}
 
 clickhouse_client::clickhouse_client(clickhouse_options options, common::logger& log)
     : options_(std::move(options)), log_(log) {
@@ -52,8 +76,10 @@ result<std::string> clickhouse_client::execute(std::string_view sql,
         curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, 5000L);
         curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
         curl_slist* headers = nullptr;
-        if (!options_.user.empty()) {
-            headers = curl_slist_append(headers, ("X-ClickHouse-User: " + options_.user).c_str());
+        if (!options_.user.empty() || !options_.password.empty()) {
+            // A password alone is the default user's (as clickhouse-client has it).
+            const std::string& user = options_.user.empty() ? default_user : options_.user;
+            headers = curl_slist_append(headers, ("X-ClickHouse-User: " + user).c_str());
             headers =
                 curl_slist_append(headers, ("X-ClickHouse-Key: " + options_.password).c_str());
         }
@@ -68,8 +94,10 @@ result<std::string> clickhouse_client::execute(std::string_view sql,
         long status = 0;
         curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
         if (status != 200) {
+            // Never the answer itself: it can quote a row (user data).
+            const auto e = clickhouse_error_summary(answer);
             log_.warn("clickhouse_rejected",
-                      {{"status", status}, {"error", answer.substr(0, 1000)}});
+                      {{"status", status}, {"code", e.code}, {"error", e.summary}});
             return failure{errc::clickhouse_rejected};
         }
         return answer;

@@ -17,6 +17,7 @@ nlohmann::json default_config() {
           {"database", "clickstream"},
           {"user", ""},
           {"password", ""},
+          {"password_file", ""},
           {"timeout_ms", 30'000}}},
         {"sessions",
          {{"default_timeout_s", 1800},
@@ -67,6 +68,10 @@ service_options parse_options(const nlohmann::json& c) {
     o.clickhouse.database = get<std::string>(ch, "database", "clickhouse");
     o.clickhouse.user = get<std::string>(ch, "user", "clickhouse");
     o.clickhouse.password = get<std::string>(ch, "password", "clickhouse");
+    // A password file (a mounted secret) wins over the inline value.
+    if (const auto file = get<std::string>(ch, "password_file", "clickhouse"); !file.empty()) {
+        o.clickhouse.password = common::read_secret("clickhouse.password_file", file, {}, {});
+    }
     o.clickhouse.timeout = std::chrono::milliseconds(
         positive(get<std::int64_t>(ch, "timeout_ms", "clickhouse"), "clickhouse.timeout_ms"));
     const auto& s = c.at("sessions");

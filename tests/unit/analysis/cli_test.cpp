@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <filesystem>
+#include <fstream>
 #include <sstream>
 
 #include "support/fake_query_runner.h"
@@ -118,6 +120,25 @@ TEST(analysis_cli, connection_from_options_over_environment) {
     EXPECT_EQ(r.used.url, "http://x:1");
     EXPECT_EQ(r.used.database, "d2");
     EXPECT_EQ(r.used.timeout_ms, 5000);
+}
+
+TEST(analysis_cli, the_password_comes_from_a_file_or_the_environment_and_is_never_printed) {
+    auto r = run({"sessions"}, nullptr, {{"CLICKSTREAM_CLICKHOUSE_PASSWORD", "from-env"}});
+    EXPECT_EQ(r.used.password, "from-env");
+    const auto file = std::filesystem::temp_directory_path() / "analysis_cli_password_test";
+    std::ofstream(file) << "from-the-file\n";
+    r = run({"sessions", "--password", "inline", "--password-file", file.string()});
+    EXPECT_EQ(r.code, 0) << r.err;
+    EXPECT_EQ(r.used.password, "from-the-file") << "the file wins, without its newline";
+    r = run({"sessions"}, nullptr,
+            {{"CLICKSTREAM_CLICKHOUSE_PASSWORD", "from-env"},
+             {"CLICKSTREAM_CLICKHOUSE_PASSWORD_FILE", file.string()}});
+    EXPECT_EQ(r.used.password, "from-the-file");
+    std::filesystem::remove(file);
+    r = run({"sessions", "--password-file", file.string()});
+    EXPECT_EQ(r.code, 2);
+    EXPECT_NE(r.err.find("--password-file: cannot read " + file.string()), std::string::npos)
+        << r.err;
 }
 
 TEST(analysis_cli, a_failed_query_exits_1) {

@@ -85,4 +85,39 @@ TEST(common_config, object_override_must_be_an_object) {
     EXPECT_THROW((void)load_config(defaults, {}, {"CLICKSTREAM_SITES=3"}), config_error);
 }
 
+TEST(common_config, a_secret_comes_from_its_file_else_the_named_variable) {
+    using clickstream::common::read_secret;
+    const auto file = write_temp("s3cret-from-file\n\n");
+    EXPECT_EQ(read_secret("x.password_file", file, "PW", {"PW=from-env"}), "s3cret-from-file")
+        << "the file wins; trailing newlines dropped";
+    EXPECT_EQ(read_secret("x.password_file", {}, "PW", {"OTHER=1", "PW=from-env "}), "from-env");
+    EXPECT_EQ(read_secret("x.password_file", {}, "PW", {}), "");
+    EXPECT_EQ(read_secret("x.password_file", {}, "", {"=x"}), "");
+    std::filesystem::remove(file);
+    try {
+        (void)read_secret("x.password_file", file, "PW", {"PW=from-env"});
+        FAIL() << "a missing file was taken";
+    } catch (const config_error& e) {
+        EXPECT_EQ(std::string(e.what()), "x.password_file: cannot read " + file.string());
+    }
+}
+
+TEST(common_config, kafka_settings_ending_in_file_are_read_from_their_files) {
+    const auto file = write_temp("kafka-pass\n");
+    std::map<std::string, std::string> settings = {{"sasl.username", "collector"},
+                                                   {"sasl.password_file", file.string()},
+                                                   {"sasl.password", "inline"}};
+    clickstream::common::resolve_secret_files(settings);
+    EXPECT_EQ(settings, (std::map<std::string, std::string>{{"sasl.username", "collector"},
+                                                            {"sasl.password", "kafka-pass"}}));
+    std::filesystem::remove(file);
+    settings = {{"ssl.key.password_file", file.string()}};
+    try {
+        clickstream::common::resolve_secret_files(settings);
+        FAIL() << "a missing file was taken";
+    } catch (const config_error& e) {
+        EXPECT_NE(std::string(e.what()).find("ssl.key.password_file"), std::string::npos);
+    }
+}
+
 }  // namespace

@@ -59,5 +59,21 @@ TEST(dashboard_options, the_token_comes_from_a_file_or_the_named_variable) {
     }
 }
 
+TEST(dashboard_options, the_clickhouse_password_comes_from_a_file_over_the_inline_value) {
+    EXPECT_EQ(parse({"CLICKSTREAM_CLICKHOUSE__PASSWORD=inline"}).clickhouse.password, "inline");
+    const auto file = std::filesystem::temp_directory_path() / "dashboard_ch_password_test";
+    std::ofstream(file) << "from-the-file\n";
+    const auto o = parse({"CLICKSTREAM_CLICKHOUSE__PASSWORD=inline",
+                          "CLICKSTREAM_CLICKHOUSE__PASSWORD_FILE=" + file.string()});
+    EXPECT_EQ(o.clickhouse.password, "from-the-file");
+    std::filesystem::remove(file);
+    try {
+        parse({"CLICKSTREAM_CLICKHOUSE__PASSWORD_FILE=" + file.string()});
+        FAIL() << "a missing password file was taken";
+    } catch (const common::config_error& e) {
+        EXPECT_NE(std::string(e.what()).find("clickhouse.password_file"), std::string::npos);
+    }
+}
+
 }  // namespace
 }  // namespace clickstream::dashboard

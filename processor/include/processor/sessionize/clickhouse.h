@@ -1,7 +1,8 @@
 // The ClickHouse writer and reader: the only code that speaks ClickHouse's
 // HTTP interface (through libcurl, in clickhouse.cpp). Inserts are
 // JSONEachRow with input_format_skip_unknown_fields=1; every error becomes an
-// errc here, with ClickHouse's own message in the log.
+// errc here, with ClickHouse's error code and a row-free summary of its
+// message in the log (clickhouse_error_summary).
 #pragma once
 
 #include <chrono>
@@ -13,6 +14,18 @@
 #include "processor/sessionize/sink.h"
 
 namespace clickstream::sessionize {
+
+// What of ClickHouse's error answer may be logged. Its text quotes the row it
+// failed on ("Code: 27, e.displayText() = DB::Exception: Cannot parse input:
+// expected , before: 'user-42…'"), and rows hold user ids and URLs, so only
+// the code and the message up to the first colon, quote, backtick or line
+// end are kept, at most 100 printable ASCII characters: {27, "Cannot parse
+// input"}. Code 0 when the answer names none.
+struct clickhouse_error {
+    int code = 0;
+    std::string summary;
+};
+clickhouse_error clickhouse_error_summary(std::string_view answer);
 
 struct clickhouse_options {
     std::string url = "http://127.0.0.1:8123";
