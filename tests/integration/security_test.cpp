@@ -3,16 +3,28 @@
 // public route; TLS 1.0 and 1.1 handshakes fail even when the machine's
 // OpenSSL would allow them; the collector's and the enrich stage's logs hold
 // no client IP and no user id while the clean event holds only the
-// anonymised IP; secrets given to the collector never appear in its logs.
+// anonymised IP; secrets given to the collector never appear in its logs;
+// Do-Not-Track and Global Privacy Control drop what a site asks to drop;
+// /metrics only on the admin listener; ClickHouse passwords from files, sent
+// and never logged, and ClickHouse's error text (which quotes rows) kept out
+// of the sessionize log.
 #include <gtest/gtest.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <sys/socket.h>
 
+#include <atomic>
 #include <cstdio>
 #include <cstdlib>
+#include <functional>
+#include <mutex>
+#include <sstream>
+#include <thread>
 
 #include "collector/raw_message.h"
 #include "collector_support.h"
+#include "common/kafka/producer.h"
+#include "processor/sessionize/clickhouse.h"
 #include "security_support.h"
 #include "support/child_process.h"
 #include "support/http_client.h"
@@ -56,6 +68,113 @@ std::string run(const std::string& cmd) {
     ::pclose(p);
     return out;
 }
+
+// A stand-in for ClickHouse's HTTP interface on a loopback port, for what
+// the real server cannot show cheaply (the stack's ClickHouse has no
+// password): it keeps every request, head and body, and answers each with
+// what `answer` makes of it, then closes the connection.
+class fake_clickhouse {
+public:
+    using answerer = std::function<std::pair<int, std::string>(const std::string& request)>;
+
+    explicit fake_clickhouse(answerer answer) : answer_(std::move(answer)) {
+        fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        sockaddr_in a{};
+        a.sin_family = AF_INET;
+        a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        EXPECT_EQ(::bind(fd_, reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
+        EXPECT_EQ(::listen(fd_, 16), 0);
+        socklen_t len = sizeof a;
+        ::getsockname(fd_, reinterpret_cast<sockaddr*>(&a), &len);
+        port_ = ntohs(a.sin_port);
+        thread_ = std::thread([this] { serve(); });
+    }
+    ~fake_clickhouse() {
+        stop_ = true;
+        thread_.join();
+        ::close(fd_);
+    }
+
+    std::string url() const { return "http://127.0.0.1:" + std::to_string(port_); }
+
+    // The first request for which `match` holds, waiting up to a minute; "" if none came.
+    std::string wait_for(const std::function<bool(const std::string&)>& match) {
+        const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+        while (std::chrono::steady_clock::now() < deadline) {
+            {
+                std::lock_guard lock(mutex_);
+                for (const auto& r : requests_)
+                    if (match(r)) return r;
+            }
+            std::this_thread::sleep_for(std::chrono::milliseconds(50));
+        }
+        return {};
+    }
+
+    // The value of a header of `request` (name in lower case), or "".
+    static std::string header(const std::string& request, const std::string& name) {
+        std::string head = request.substr(0, request.find("\r\n\r\n"));
+        std::string lower = head;
+        std::transform(lower.begin(), lower.end(), lower.begin(),
+                       [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+        const auto at = lower.find("\r\n" + name + ":");
+        if (at == std::string::npos) return {};
+        auto from = at + name.size() + 3;
+        while (from < head.size() && head[from] == ' ') ++from;
+        return head.substr(from, head.find("\r\n", from) - from);
+    }
+
+private:
+    void serve() {
+        while (!stop_) {
+            pollfd p{fd_, POLLIN, 0};
+            if (::poll(&p, 1, 100) <= 0) continue;
+            const int c = ::accept4(fd_, nullptr, nullptr, SOCK_CLOEXEC);
+            if (c < 0) continue;
+            std::string request = read_request(c);
+            const auto [status, body] = answer_(request);
+            const std::string res =
+                "HTTP/1.1 " + std::to_string(status) +
+                " X\r\nContent-Type: text/plain\r\nContent-Length: " + std::to_string(body.size()) +
+                "\r\nConnection: close\r\n\r\n" + body;
+            (void)!::send(c, res.data(), res.size(), MSG_NOSIGNAL);
+            ::close(c);
+            std::lock_guard lock(mutex_);
+            requests_.push_back(std::move(request));
+        }
+    }
+
+    static std::string read_request(int c) {
+        std::string in;
+        char buf[8192];
+        std::size_t want = std::string::npos;
+        bool continued = false;
+        while (want == std::string::npos || in.size() < want) {
+            pollfd p{c, POLLIN, 0};
+            if (::poll(&p, 1, 10'000) <= 0) break;
+            const ssize_t n = ::recv(c, buf, sizeof buf, 0);
+            if (n <= 0) break;
+            in.append(buf, static_cast<std::size_t>(n));
+            const auto end = in.find("\r\n\r\n");
+            if (end == std::string::npos || want != std::string::npos) continue;
+            const std::string length = header(in, "content-length");
+            want = end + 4 + (length.empty() ? 0 : std::stoul(length));
+            if (!continued && header(in, "expect") == "100-continue") {
+                continued = true;
+                (void)!::send(c, "HTTP/1.1 100 Continue\r\n\r\n", 25, MSG_NOSIGNAL);
+            }
+        }
+        return in;
+    }
+
+    answerer answer_;
+    int fd_ = -1;
+    int port_ = 0;
+    std::atomic<bool> stop_{false};
+    std::thread thread_;
+    std::mutex mutex_;
+    std::vector<std::string> requests_;
+};
 
 class security_it : public ::testing::Test {
 protected:
@@ -357,6 +476,273 @@ TEST_F(security_it, secrets_in_files_and_settings_never_reach_the_logs) {
     EXPECT_EQ(log.find(key_line), std::string::npos) << log;
     EXPECT_EQ(log.find("PRIVATE KEY"), std::string::npos) << log;
     std::filesystem::remove_all(dir);
+}
+
+TEST_F(security_it, do_not_track_and_gpc_are_dropped_for_the_sites_that_ask_and_kept_for_others) {
+    json cfg = config();
+    cfg["sites"]["honours"] = {{"origins", {origin}}, {"respect_dnt", true}};
+    cfg["sites"]["ignores"] = {{"origins", {origin}}};
+    t::collector_process c(cfg);
+    const std::vector<std::string> json_from_shop = {"Content-Type: application/json",
+                                                     "Origin: " + origin};
+    auto with = [](std::vector<std::string> h, const std::string& extra) {
+        h.push_back(extra);
+        return h;
+    };
+    const auto pixel = [](const std::string& site, const std::string& marker) {
+        return "/v1/p.gif?site=" + site + "&s=" + site + "&e=pv&id=" + marker;
+    };
+    std::multiset<std::string> expected;
+    int dropped = 0;
+    // Opted-out requests between normal ones, to both sites, batch and pixel.
+    for (int round = 0; round < 3; ++round) {
+        const std::string n = std::to_string(round);
+        for (const std::string site : {"honours", "ignores"}) {
+            auto normal = t::http_post(c.url("/v1/batch?site=" + site), batch(site, "normal-" + n),
+                                       json_from_shop);
+            EXPECT_EQ(normal.status, 204);
+            expected.insert(batch(site, "normal-" + n));
+            for (const std::string opt_out : {"DNT: 1", "Sec-GPC: 1"}) {
+                const std::string marker = site + "-" + opt_out.substr(0, 3) + "-" + n;
+                auto b = t::http_post(c.url("/v1/batch?site=" + site), batch(site, marker),
+                                      with(json_from_shop, opt_out));
+                EXPECT_EQ(b.status, 204) << site << " " << opt_out << ": answered as taken";
+                EXPECT_EQ(b.body, "");
+                EXPECT_EQ(b.header("access-control-allow-origin"), origin);
+                auto p = t::send({"GET", c.url(pixel(site, marker)), {}, {opt_out}});
+                EXPECT_EQ(p.status, 200) << site << " " << opt_out;
+                EXPECT_EQ(p.header("content-type"), "image/gif");
+                if (site == "ignores") {
+                    expected.insert(batch(site, marker));
+                    const std::string target = pixel(site, marker);
+                    expected.insert(target.substr(target.find('?') + 1));  // the query
+                } else {
+                    dropped += 2;
+                }
+            }
+        }
+    }
+    // The site's SDK settings say so, for the beacon.
+    EXPECT_EQ(json::parse(t::http_get(c.url("/v1/config?site=honours")).body)["respect_dnt"], true);
+    EXPECT_EQ(json::parse(t::http_get(c.url("/v1/config?site=ignores")).body)["respect_dnt"],
+              false);
+
+    auto last =
+        t::http_post(c.url("/v1/batch?site=honours"), batch("honours", "last"), json_from_shop);
+    EXPECT_EQ(last.status, 204);
+    t::expect_topic_holds_exactly(topic_, expected, batch("honours", "last"));
+
+    // Counted by reason, on the admin listener.
+    const std::string metrics = t::http_get(c.admin_url("/metrics")).body;
+    EXPECT_NE(metrics.find("clickstream_collector_rejects_total{reason=\"do_not_track\"} " +
+                           std::to_string(dropped / 2)),
+              std::string::npos)
+        << metrics;
+    EXPECT_NE(
+        metrics.find("clickstream_collector_rejects_total{reason=\"global_privacy_control\"} " +
+                     std::to_string(dropped / 2)),
+        std::string::npos)
+        << metrics;
+    EXPECT_EQ(c.terminate(), 0);
+    // Nothing was spooled either: the spool is empty after a clean stop.
+    EXPECT_NE(c.log_text().find("\"spool_records\":0"), std::string::npos) << c.log_text();
+}
+
+TEST_F(security_it, metrics_are_served_only_on_the_admin_listener) {
+    const auto dir = temp_dir("admin");
+    make_certificate(dir);
+    json cfg = config();
+    cfg["tls"] = {{"enabled", true},
+                  {"port", 0},
+                  {"certificate", (dir / "cert.pem").string()},
+                  {"private_key", (dir / "key.pem").string()}};
+    t::collector_process c(cfg);
+    // Public listeners: health for load balancers, no metrics.
+    for (const auto& url : {c.url("/metrics"), c.tls_url("/metrics")}) {
+        const auto res = t::http_get(url);
+        EXPECT_EQ(res.status, 404) << url << ": " << res.error;
+        EXPECT_EQ(res.body.find("clickstream_collector"), std::string::npos) << url;
+    }
+    EXPECT_EQ(t::http_get(c.url("/healthz")).status, 200);
+    EXPECT_EQ(t::http_get(c.url("/readyz")).status, 200);
+    EXPECT_EQ(t::http_get(c.tls_url("/healthz")).status, 200);
+    // The admin listener: metrics and health, and nothing public.
+    const auto metrics = t::http_get(c.admin_url("/metrics"));
+    EXPECT_EQ(metrics.status, 200);
+    EXPECT_NE(
+        metrics.body.find("clickstream_collector_requests_total{route=\"other\",status=\"404\"}"),
+        std::string::npos)
+        << "the refused public /metrics requests are counted:\n"
+        << metrics.body;
+    EXPECT_EQ(t::http_get(c.admin_url("/healthz")).status, 200);
+    EXPECT_EQ(t::http_get(c.admin_url("/readyz")).status, 200);
+    EXPECT_EQ(t::http_post(c.admin_url("/v1/batch?site=demo"), batch("demo", "admin"),
+                           {"Content-Type: application/json", "Origin: " + origin})
+                  .status,
+              404)
+        << "the admin listener takes no batches";
+    EXPECT_EQ(c.terminate(), 0);
+    std::filesystem::remove_all(dir);
+
+    // The admin listener can be turned off; the public one still has no /metrics.
+    cfg = config();
+    cfg["admin"] = {{"enabled", false}};
+    t::collector_process no_admin(cfg);
+    const auto listening = no_admin.wait_for_event("listening");
+    ASSERT_TRUE(listening.contains("http_port")) << no_admin.log_text();
+    EXPECT_FALSE(listening.contains("admin_port")) << no_admin.log_text();
+    EXPECT_EQ(t::http_get(no_admin.url("/metrics")).status, 404);
+    EXPECT_EQ(no_admin.terminate(), 0);
+}
+
+TEST_F(security_it, kafka_password_from_a_file_is_read_and_never_logged) {
+    const auto dir = temp_dir("kafka-secret");
+    const std::string password = "kafka-file-secret-5517";
+    std::ofstream(dir / "kafka-password") << password << "\n";
+    json cfg = config();
+    cfg["log_level"] = "debug";
+    cfg["kafka"]["message_timeout_ms"] = 2000;
+    cfg["kafka"]["settings"] = {{"security.protocol", "sasl_plaintext"},
+                                {"sasl.mechanism", "PLAIN"},
+                                {"sasl.username", "collector"},
+                                {"sasl.password_file", (dir / "kafka-password").string()}};
+    {
+        t::collector_process c(cfg);
+        auto r = t::http_post(c.url("/v1/batch?site=demo"), batch("demo", "sasl-file"),
+                              {"Content-Type: application/json", "Origin: " + origin});
+        EXPECT_EQ(r.status / 100, 2) << "spooled while the broker refuses SASL: " << r.body;
+        EXPECT_EQ(c.terminate(), 0);
+        const std::string log = c.log_text();
+        EXPECT_NE(log.find("\"level\":\"warn\""), std::string::npos) << log;
+        EXPECT_EQ(log.find(password), std::string::npos) << log;
+    }
+    // The file is read: a missing one stops the start, naming the setting.
+    cfg["kafka"]["settings"]["sasl.password_file"] = (dir / "missing").string();
+    t::collector_process missing(cfg);
+    EXPECT_EQ(missing.wait(), 1);
+    EXPECT_NE(missing.log_text().find("sasl.password_file: cannot read"), std::string::npos)
+        << missing.log_text();
+    std::filesystem::remove_all(dir);
+}
+
+// ClickHouse's answer to a row it cannot parse: code 27 and the row quoted.
+std::pair<int, std::string> refuse_inserts(const std::string& request) {
+    if (request.find("INSERT") == std::string::npos) return {200, ""};
+    const std::string body = request.substr(request.find("\r\n\r\n") + 4);
+    return {500,
+            "Code: 27, e.displayText() = DB::Exception: Cannot parse input: expected , "
+            "before: " +
+                body.substr(0, 300) + ": (at row 1)\n, e.what() = DB::Exception\n"};
+}
+
+TEST_F(security_it, clickhouse_password_from_a_file_is_sent_and_neither_it_nor_rows_are_logged) {
+    const auto dir = temp_dir("ch-secret");
+    const std::string password = "clickhouse-file-secret-8841";
+    const std::string user_id = "user-row-secret-6262";
+    std::ofstream(dir / "ch-password") << password << "\n";
+    fake_clickhouse clickhouse(refuse_inserts);
+
+    // The sessionize stage, its password from the file, on a topic of its own.
+    const std::string clean = t::unique_name("it_security_sessionize");
+    t::create_topic(clean, 1);
+    const json stage = {{"kafka",
+                         {{"brokers", t::kafka_bootstrap()},
+                          {"group_id", t::unique_name("it_security_sessionize")},
+                          {"topic", clean}}},
+                        {"clickhouse",
+                         {{"url", clickhouse.url()},
+                          {"database", "sec"},
+                          {"password_file", (dir / "ch-password").string()}}},
+                        {"batch", {{"interval_ms", 200}}},
+                        {"retry", {{"initial_ms", 200}, {"max_ms", 500}}},
+                        {"http", {{"address", "127.0.0.1"}, {"port", 0}}},
+                        {"log_level", "debug"}};
+    std::ofstream(dir / "sessionize.json") << stage.dump(2);
+    t::child_process sessionize(
+        {{CLICKSTREAM_SESSIONIZE_BIN, "--config", (dir / "sessionize.json").string()},
+         {},
+         dir / "sessionize.log"});
+    ASSERT_TRUE(sessionize.wait_for_line("\"event\":\"listening\"", std::chrono::seconds(60)))
+        << sessionize.log();
+    clickstream::common::logger quiet(std::cerr, "test", clickstream::common::log_level::error);
+    clickstream::common::kafka::producer_options po;
+    po.brokers = t::kafka_bootstrap();
+    auto producer = clickstream::common::kafka::producer::create(po, quiet);
+    ASSERT_TRUE(producer);
+    const json event = {{"site", "shop"},           {"session_id", "s-secret"},
+                        {"event_id", "e-secret"},   {"event_time_ms", 1764100000000},
+                        {"type", "page_view"},      {"url_path", "/account"},
+                        {"user_id", user_id},       {"seq", 1},
+                        {"session_timeout_s", 1800}};
+    (*producer)->produce({clean, std::string("s-secret"), event.dump(), {}},
+                         [](clickstream::common::kafka::delivery_report&&) {});
+    ASSERT_TRUE((*producer)->flush(std::chrono::seconds(30)));
+
+    const std::string insert = clickhouse.wait_for(
+        [](const std::string& r) { return r.find("INSERT") != std::string::npos; });
+    ASSERT_FALSE(insert.empty()) << sessionize.log();
+    EXPECT_EQ(fake_clickhouse::header(insert, "x-clickhouse-key"), password)
+        << "the file's content, without its newline";
+    EXPECT_EQ(fake_clickhouse::header(insert, "x-clickhouse-user"), "default");
+    EXPECT_NE(insert.find(user_id), std::string::npos) << "the row did go to ClickHouse";
+    ASSERT_TRUE(sessionize.wait_for_line("clickhouse_rejected", std::chrono::seconds(60)))
+        << sessionize.log();
+    sessionize.kill();
+    const std::string log = sessionize.log();
+    EXPECT_NE(log.find("\"code\":27"), std::string::npos) << log;
+    EXPECT_NE(log.find("\"error\":\"Cannot parse input\""), std::string::npos) << log;
+    EXPECT_EQ(log.find(user_id), std::string::npos) << "a row reached the log:\n" << log;
+    EXPECT_EQ(log.find("/account"), std::string::npos) << log;
+    EXPECT_EQ(log.find(password), std::string::npos) << log;
+
+    // A password file that cannot be read stops the start, naming the key.
+    json broken = stage;
+    broken["clickhouse"]["password_file"] = (dir / "missing").string();
+    std::ofstream(dir / "broken.json") << broken.dump(2);
+    t::child_process refused(
+        {{CLICKSTREAM_SESSIONIZE_BIN, "--config", (dir / "broken.json").string()},
+         {},
+         dir / "broken.log"});
+    EXPECT_EQ(refused.wait(std::chrono::seconds(60)), 2) << refused.log();
+    EXPECT_NE(refused.log().find("clickhouse.password_file: cannot read"), std::string::npos)
+        << refused.log();
+    std::filesystem::remove_all(dir);
+}
+
+TEST_F(security_it, clickhouse_rejections_are_logged_by_code_without_the_row) {
+    // The stack's real ClickHouse, a database of the test's own.
+    std::string db = t::unique_name("sec_ch_errors");
+    for (auto& ch : db)
+        if (ch == '-' || ch == '.') ch = '_';
+    ASSERT_EQ(t::http_post(t::clickhouse_url() + "/", "CREATE DATABASE " + db).status, 200);
+    ASSERT_EQ(t::http_post(t::clickhouse_url() + "/?database=" + db,
+                           "CREATE TABLE t (n UInt32, user_id String) ENGINE = Memory")
+                  .status,
+              200);
+    const std::string user_id = "user-row-secret-9393";
+    std::ostringstream log_text;
+    clickstream::common::logger log(log_text, "sessionize", clickstream::common::log_level::debug);
+    clickstream::sessionize::clickhouse_options o;
+    o.url = t::clickhouse_url();
+    o.database = db;
+    clickstream::sessionize::clickhouse_client client(o, log);
+    // A number where ClickHouse wants one, then the user id where it wants a number.
+    EXPECT_TRUE(client.insert("t", R"({"n":1,"user_id":")" + user_id + R"("})"));
+    const auto refused = client.insert("t", R"({"n":")" + user_id + R"(","user_id":"x"})");
+    EXPECT_FALSE(refused);
+    // What ClickHouse itself answers: it quotes the row.
+    const auto raw = t::http_post(t::clickhouse_url() + "/?database=" + db +
+                                      "&query=INSERT%20INTO%20t%20FORMAT%20JSONEachRow",
+                                  R"({"n":")" + user_id + R"(","user_id":"x"})");
+    EXPECT_EQ(raw.status, 500);
+    EXPECT_NE(raw.body.find(user_id), std::string::npos) << raw.body;
+    const std::string text = log_text.str();
+    EXPECT_NE(text.find("clickhouse_rejected"), std::string::npos) << text;
+    const auto code = clickstream::sessionize::clickhouse_error_summary(raw.body).code;
+    EXPECT_GT(code, 0) << raw.body;
+    EXPECT_NE(text.find("\"code\":" + std::to_string(code)), std::string::npos) << text;
+    EXPECT_EQ(text.find(user_id), std::string::npos) << "the row reached the log:\n" << text;
+    t::http_post(t::clickhouse_url() + "/", "DROP DATABASE IF EXISTS " + db);
 }
 
 }  // namespace
