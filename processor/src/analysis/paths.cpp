@@ -1,5 +1,8 @@
 #include "processor/analysis/paths.h"
 
+#include <algorithm>
+#include <map>
+
 namespace clickstream::analysis {
 namespace {
 
@@ -86,39 +89,45 @@ std::string path_expression(const paths_options& o) {
 }
 
 std::string paths_sql(const paths_options& o) {
-    return "SELECT path, count() AS sessions FROM (" + sequences_from(o) +
-           ") GROUP BY path WITH TOTALS ORDER BY sessions DESC, path LIMIT " +
-           std::to_string(o.limit);
-}
-
-std::string transitions_sql(const paths_options& o) {
-    return "SELECT i, path[i] AS source, path[i + 1] AS target, count() AS sessions FROM (" +
+    // The sessions are read and their sequences grouped once; the (few)
+    // distinct sequences are then unrolled into one row per kind of answer:
+    // i = -1 the number of sessions, i = 0 each sequence, i >= 1 the
+    // transition from page i to page i + 1 (key [from, to], which orders as
+    // from, then to).
+    const std::int64_t n = std::max(o.limit, o.transitions_limit);
+    return "SELECT i, if(i < 0, emptyArrayString(), if(i = 0, path, [path[i], path[i + 1]])) AS "
+           "key, sum(c) AS sessions FROM (SELECT path, count() AS c FROM (" +
            sequences_from(o) +
-           ") ARRAY JOIN arrayEnumerate(arrayPopBack(path)) AS i GROUP BY i, source, target "
-           "ORDER BY i, sessions DESC, source, target LIMIT " +
-           std::to_string(o.transitions_limit) + " BY i";
+           ") GROUP BY path) ARRAY JOIN arrayConcat([-1, 0], arrayEnumerate(arrayPopBack(path))) "
+           "AS i GROUP BY i, key ORDER BY i, sessions DESC, key LIMIT " +
+           std::to_string(n) + " BY i";
 }
 
 result<paths_result> run_paths(const paths_options& o, query_runner& db) {
-    auto seq = db.run(paths_sql(o));
-    if (!seq) return failure<error>{seq.error()};
-    auto tr = db.run(transitions_sql(o));
-    if (!tr) return failure<error>{tr.error()};
+    auto answer = db.run(paths_sql(o));
+    if (!answer) return failure<error>{answer.error()};
     paths_result out;
     try {
-        if (seq->totals.is_array() && seq->totals.size() == 2) {
-            out.sessions = static_cast<std::uint64_t>(as_int(seq->totals[1]));
+        for (const auto& r : answer->data) {
+            if (as_int(r.at(0)) < 0) out.sessions = static_cast<std::uint64_t>(as_int(r.at(2)));
         }
-        for (const auto& r : seq->data) {
-            path_sequence s;
-            for (const auto& page : r.at(0)) s.pages.push_back(as_string(page));
-            s.sessions = static_cast<std::uint64_t>(as_int(r.at(1)));
-            s.share = out.sessions > 0 ? double(s.sessions) / double(out.sessions) : 0;
-            out.sequences.push_back(std::move(s));
-        }
-        for (const auto& r : tr->data) {
-            out.transitions.push_back({as_int(r.at(0)), as_string(r.at(1)), as_string(r.at(2)),
-                                       static_cast<std::uint64_t>(as_int(r.at(3)))});
+        std::map<std::int64_t, std::int64_t> taken;  // rows kept per step (LIMIT BY the larger)
+        for (const auto& r : answer->data) {
+            const std::int64_t i = as_int(r.at(0));
+            const auto& key = r.at(1);
+            const auto sessions = static_cast<std::uint64_t>(as_int(r.at(2)));
+            if (i < 0) continue;
+            if (++taken[i] > (i == 0 ? o.limit : o.transitions_limit)) continue;
+            if (i == 0) {
+                path_sequence s;
+                for (const auto& page : key) s.pages.push_back(as_string(page));
+                s.sessions = sessions;
+                s.share = out.sessions > 0 ? double(s.sessions) / double(out.sessions) : 0;
+                out.sequences.push_back(std::move(s));
+            } else {
+                out.transitions.push_back(
+                    {i, as_string(key.at(0)), as_string(key.at(1)), sessions});
+            }
         }
     } catch (const std::exception& e) {
         return failure<error>{{errc::bad_answer, e.what()}};

@@ -108,22 +108,52 @@ TEST(analysis_queries, path_sequences_slice_from_a_start_or_into_an_end) {
 }
 
 TEST(analysis_queries, paths_read_sequences_shares_and_transitions) {
-    const auto o = *parse_paths_params({{"start", "/"}}, now);
+    auto o = *parse_paths_params({{"start", "/"}, {"limit", "2"}}, now);
     test::fake_query_runner db;
-    db.answer(
-        {json::array({json::array({"/", "/a"}), "3"}), json::array({json::array({"/"}), "1"})},
-        json::array({json::array(), "4"}));
-    db.answer({json::array({1, "/", "/a", "3"})});
+    // One answer: the count (i = -1), sequences (i = 0), transitions (i >= 1),
+    // each i cut by ClickHouse at the larger limit (here transitions_limit 50).
+    db.answer({json::array({"-1", json::array(), "4"}),
+               json::array({"0", json::array({"/", "/a"}), "3"}),
+               json::array({"0", json::array({"/"}), "1"}),
+               json::array({"0", json::array({"/", "/b"}), "1"}),
+               json::array({"1", json::array({"/", "/a"}), "3"}),
+               json::array({"2", json::array({"/a", "/c"}), "2"})});
     auto r = run_paths(o, db);
     ASSERT_TRUE(r) << r.error().message;
     EXPECT_EQ(r->sessions, 4u);
-    ASSERT_EQ(r->sequences.size(), 2u);
+    ASSERT_EQ(r->sequences.size(), 2u) << "the third sequence is past the limit of 2";
     EXPECT_EQ(r->sequences[0].pages, (std::vector<std::string>{"/", "/a"}));
     EXPECT_DOUBLE_EQ(r->sequences[0].share, 0.75);
+    EXPECT_EQ(r->sequences[1].pages, (std::vector<std::string>{"/"}));
+    ASSERT_EQ(r->transitions.size(), 2u);
+    EXPECT_EQ(r->transitions[0].step, 1);
+    EXPECT_EQ(r->transitions[0].from, "/");
+    EXPECT_EQ(r->transitions[0].to, "/a");
+    EXPECT_EQ(r->transitions[0].sessions, 3u);
+    EXPECT_EQ(r->transitions[1].step, 2);
+    EXPECT_EQ(r->transitions[1].to, "/c");
+    ASSERT_EQ(db.queries.size(), 1u);
+    EXPECT_TRUE(has(db.queries[0],
+                    "ARRAY JOIN arrayConcat([-1, 0], "
+                    "arrayEnumerate(arrayPopBack(path))) AS i"));
+    EXPECT_TRUE(has(db.queries[0], "LIMIT 50 BY i"));
+    // A transition limit below the sequence limit: each i is cut at the larger,
+    // the transitions in C++.
+    o.limit = 20;
+    o.transitions_limit = 1;
+    db.answer({json::array({"-1", json::array(), "4"}),
+               json::array({"1", json::array({"/", "/a"}), "3"}),
+               json::array({"1", json::array({"/", "/b"}), "1"})});
+    r = run_paths(o, db);
+    ASSERT_TRUE(r) << r.error().message;
     ASSERT_EQ(r->transitions.size(), 1u);
     EXPECT_EQ(r->transitions[0].to, "/a");
-    EXPECT_EQ(db.queries.size(), 2u);
-    EXPECT_TRUE(has(db.queries[1], "ARRAY JOIN arrayEnumerate(arrayPopBack(path)) AS i"));
+    EXPECT_TRUE(has(db.queries[1], "LIMIT 20 BY i"));
+    // No matching session: no rows at all.
+    r = run_paths(o, db);
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->sessions, 0u);
+    EXPECT_TRUE(r->sequences.empty());
 }
 
 TEST(analysis_queries, attribution_reads_journeys_and_null_paths) {

@@ -51,10 +51,12 @@ struct paths_result {
 };
 
 // The SQL expression of the sequence (an Array(String)) over `sessions`, and
-// the two SELECTs: sequences WITH TOTALS, then transitions.
+// the one SELECT that answers all of it, rows (i, key, sessions): i = -1 the
+// matching sessions (key empty), i = 0 the sequences (key: the pages), i >= 1
+// the transitions out of page i (key: [from, to]); each i ordered by sessions
+// descending, then key, and cut at the larger of the two limits.
 std::string path_expression(const paths_options& o);
 std::string paths_sql(const paths_options& o);
-std::string transitions_sql(const paths_options& o);
 result<paths_result> run_paths(const paths_options& o, query_runner& db);
 
 nlohmann::json to_json(const paths_options& o, const paths_result& r);
