@@ -5,17 +5,32 @@
 namespace clickstream::analysis {
 namespace {
 
+// The filters on the session's own columns (applied before the identity
+// join, which ClickHouse 18.16 would otherwise run over every session).
 std::string where_clause(const sessions_options& o) {
     std::string w = "events > 0 AND start_ms >= " + std::to_string(o.where.from_ms()) +
                     " AND start_ms < " + std::to_string(o.where.to_ms());
     if (!o.where.site.empty()) w += " AND site = " + sql_string(o.where.site);
     if (!o.channel.empty()) w += " AND channel = " + sql_string(o.channel);
     if (o.converted_only) w += " AND conversions > 0";
-    if (!o.person.empty()) {
-        w += " AND (" + person_expression() + " = " + sql_string(o.person) +
-             " OR anonymous_id = " + sql_string(o.person) + ")";
-    }
     return w;
+}
+
+// The filtered sessions with the person's identity joined; the person filter
+// needs the joined map, so it comes after the join. The map is built only for
+// the anonymous ids the filter lets through (read without FINAL: a superset).
+std::string filtered_sessions(const sessions_options& o) {
+    const std::string w = where_clause(o);
+    std::string sql =
+        "(SELECT site, session_id, anonymous_id, user_id, channel, utm_campaign, landing_page, "
+        "exit_page, device_type, start_ms, duration_ms, events, page_views, conversions, "
+        "revenue, bounce FROM sessions FINAL WHERE " +
+        w + ") " + identity_join("SELECT site, anonymous_id FROM sessions WHERE " + w);
+    if (!o.person.empty()) {
+        sql += " WHERE (" + person_expression() + " = " + sql_string(o.person) +
+               " OR anonymous_id = " + sql_string(o.person) + ")";
+    }
+    return sql;
 }
 
 }  // namespace
@@ -43,16 +58,16 @@ result<sessions_options> parse_sessions_params(const params& p, std::int64_t now
 std::string sessions_sql(const sessions_options& o) {
     return "SELECT site, session_id, " + person_expression() +
            " AS person, channel, utm_campaign, landing_page, exit_page, device_type, start_ms, "
-           "duration_ms, events, page_views, conversions, toFloat64(revenue) FROM sessions FINAL " +
-           identity_join() + " WHERE " + where_clause(o) +
-           " ORDER BY start_ms DESC, site, session_id LIMIT " + std::to_string(o.limit);
+           "duration_ms, events, page_views, conversions, toFloat64(revenue) FROM " +
+           filtered_sessions(o) + " ORDER BY start_ms DESC, site, session_id LIMIT " +
+           std::to_string(o.limit);
 }
 
 std::string sessions_summary_sql(const sessions_options& o) {
     return "SELECT count(), uniqExact(site, " + person_expression() +
            "), countIf(conversions > 0), sum(conversions), sum(toFloat64(revenue)), avg(bounce) "
-           "FROM sessions FINAL " +
-           identity_join() + " WHERE " + where_clause(o);
+           "FROM " +
+           filtered_sessions(o);
 }
 
 result<sessions_result> run_sessions(const sessions_options& o, query_runner& db) {

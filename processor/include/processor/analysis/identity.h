@@ -17,7 +17,12 @@ namespace clickstream::analysis {
 
 // `ANY LEFT JOIN (anonymous id → known user id) USING (site, anonymous_id)`,
 // to follow a FROM over `events` or `sessions`; it adds `known_user_id`.
-std::string identity_join();
+// ClickHouse 18.16 joins before it filters (no predicate push-down), so the
+// FROM should be a subquery that has already applied the WHERE. `only_from`,
+// when given, is a SELECT of (site, anonymous_id) pairs that holds at least
+// every pair of the joined rows: the map is built for those alone, which
+// changes no answer and keeps the map small when few rows are joined.
+std::string identity_join(const std::string& only_from = {});
 // The person id, over a row with user_id, anonymous_id and known_user_id.
 std::string person_expression();
 
