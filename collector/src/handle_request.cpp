@@ -163,18 +163,22 @@ std::string lower(std::string_view s) {
     return out;
 }
 
-// "application/json; charset=utf-8" → "application/json"
-std::string media_type(std::string_view content_type) {
+// "application/json; charset=utf-8" → "application/json" (as sent: compare
+// it case-insensitively)
+std::string_view media_type(std::string_view content_type) {
     const auto semi = content_type.find(';');
     std::string_view t = content_type.substr(0, semi);
     while (!t.empty() && t.back() == ' ') t.remove_suffix(1);
-    return lower(t);
+    return t;
+}
+
+bool iequals(std::string_view a, std::string_view b) {
+    return boost::beast::iequals(a, b);
 }
 
 bool origin_allowed(const site_options& site, std::string_view origin) {
-    const std::string o = lower(origin);
     return std::any_of(site.origins.begin(), site.origins.end(), [&](const std::string& allowed) {
-        return allowed == "*" || lower(allowed) == o;
+        return allowed == "*" || iequals(allowed, origin);
     });
 }
 
@@ -328,7 +332,10 @@ handled preflight(const http::request& req, const request_context& ctx, const co
     return {std::move(res), std::nullopt, route, {}};
 }
 
-handled batch(const http::request& req, const request_context& ctx, const collector_config& c) {
+// `owned_body`, when given, is req.body() and may be moved from once the
+// batch is accepted (the caller gave the request away); otherwise it is copied.
+handled batch(const http::request& req, std::string* owned_body, const request_context& ctx,
+              const collector_config& c) {
     constexpr std::string_view route = "batch";
     if (req.method() == verb::options) return preflight(req, ctx, c, route);
     if (req.method() != verb::post) return method_not_allowed(req, route, "POST, OPTIONS");
@@ -341,15 +348,15 @@ handled batch(const http::request& req, const request_context& ctx, const collec
         return {std::move(res), std::nullopt, route, reason};
     }
 
-    const std::string type = media_type(req[field::content_type]);
-    if (type != "application/json" && type != "text/plain") {
+    const std::string_view type = media_type(req[field::content_type]);
+    if (!iequals(type, "application/json") && !iequals(type, "text/plain")) {
         return p.refuse(status::unsupported_media_type,
                         "content type must be application/json or text/plain",
                         "unsupported_media_type");
     }
-    const std::string encoding = lower(req[field::content_encoding]);
-    const bool gzip = encoding == "gzip" || encoding == "x-gzip";
-    if (!gzip && !encoding.empty() && encoding != "identity") {
+    const std::string_view encoding = req[field::content_encoding];
+    const bool gzip = iequals(encoding, "gzip") || iequals(encoding, "x-gzip");
+    if (!gzip && !encoding.empty() && !iequals(encoding, "identity")) {
         return p.refuse(status::unsupported_media_type, "content encoding must be gzip or identity",
                         "unsupported_encoding");
     }
@@ -376,12 +383,13 @@ handled batch(const http::request& req, const request_context& ctx, const collec
         if (!known_id && scan.anonymous_id && is_token(*scan.anonymous_id))
             known_id = scan.anonymous_id;
     } else {
-        body = req.body();
         if (!known_id && p.site().set_cookie) {
-            if (auto scanned = scan_batch(body).anonymous_id; scanned && is_token(*scanned)) {
+            if (auto scanned = scan_batch(req.body()).anonymous_id; scanned && is_token(*scanned)) {
                 known_id = scanned;
             }
         }
+        // The body goes to Kafka as sent: moved when the request is ours to take.
+        body = owned_body != nullptr ? std::move(*owned_body) : req.body();
     }
     if (body.empty()) return p.refuse(status::bad_request, "empty body", "empty_body");
 
@@ -485,10 +493,8 @@ handled operational(const http::request& req, std::string_view route, const serv
     return {std::move(res), std::nullopt, route, {}};
 }
 
-}  // namespace
-
-handled handle_request(const http::request& req, const request_context& ctx,
-                       const collector_config& config, const service_status& state) {
+handled route_request(const http::request& req, std::string* owned_body, const request_context& ctx,
+                      const collector_config& config, const service_status& state) {
     const std::string_view path = split_target(req.target()).path;
     // /metrics only on the admin listener (handle_admin_request).
     if (path == "/healthz") return operational(req, "healthz", state);
@@ -497,7 +503,7 @@ handled handle_request(const http::request& req, const request_context& ctx,
     const std::string& prefix = config.options.path_prefix;
     if (path.substr(0, prefix.size()) == prefix) {
         const std::string_view rest = path.substr(prefix.size());
-        if (rest == "/v1/batch") return batch(req, ctx, config);
+        if (rest == "/v1/batch") return batch(req, owned_body, ctx, config);
         if (rest == "/v1/p.gif") return pixel(req, ctx, config);
         if (rest == "/v1/config") return site_config(req, ctx, config);
         constexpr std::string_view sdk = "/sdk/";
@@ -506,6 +512,18 @@ handled handle_request(const http::request& req, const request_context& ctx,
     }
     return {error_answer(status::not_found, "not found", req.version()), std::nullopt, "other",
             "not_found"};
+}
+
+}  // namespace
+
+handled handle_request(const http::request& req, const request_context& ctx,
+                       const collector_config& config, const service_status& state) {
+    return route_request(req, nullptr, ctx, config, state);
+}
+
+handled handle_request(http::request&& req, const request_context& ctx,
+                       const collector_config& config, const service_status& state) {
+    return route_request(req, &req.body(), ctx, config, state);
 }
 
 handled handle_admin_request(const http::request& req, const service_status& state) {

@@ -78,8 +78,10 @@ void service::on_request(common::http::request&& req, const common::http::peer& 
     // A fresh anonymous id only where a site may need one for its cookie.
     request_context ctx{from, now_ms(), random_hex_id(),
                         set_cookies_ ? random_uuid() : std::string()};
-    handled h = handle_request(req, ctx, config_, status());
-    probe_.received_bytes(h.route, req.body().size());
+    const std::size_t received = req.body().size();
+    // Given away: an accepted batch's body moves into the raw message.
+    handled h = handle_request(std::move(req), ctx, config_, status());
+    probe_.received_bytes(h.route, received);
     if (!h.reject.empty()) probe_.rejected(h.reject);
     if (!h.msg) {
         answered(h.route, h.res, start, ctx.request_id);

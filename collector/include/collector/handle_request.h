@@ -63,6 +63,11 @@ struct handled {
 
 handled handle_request(const common::http::request& req, const request_context& ctx,
                        const collector_config& config, const service_status& status);
+// The same decision for a request given away: an accepted batch's body is
+// moved into the raw message instead of copied (req.body() is then left
+// unspecified; everything else of `req` is untouched).
+handled handle_request(common::http::request&& req, const request_context& ctx,
+                       const collector_config& config, const service_status& status);
 
 // The admin listener's handler: GET /healthz, /readyz, /metrics; 404 else.
 handled handle_admin_request(const common::http::request& req, const service_status& status);

@@ -88,6 +88,32 @@ TEST_F(collector_handle_request, batch_from_allowed_origin_is_produced_as_sent) 
     EXPECT_EQ(header(m, raw_header::source), "batch");
 }
 
+TEST_F(collector_handle_request, given_away_request_moves_its_body_and_decides_the_same) {
+    // A first-party site (the strict one sets the cookie) reads the plain body
+    // for its anonymous id before the body moves into the message.
+    const auto build = [] {
+        return make(verb::post, "/v1/batch?site=strict",
+                    R"({"v":1,"site":"strict","context":{"anonymous_id":"a-7"},"events":[]})",
+                    {{field::content_type, "Application/JSON"},
+                     {field::content_encoding, "Identity"},
+                     {field::origin, "https://STRICT.example"}});
+    };
+    const http::request kept = build();
+    const handled copied = run(kept);
+    request_context ctx{{"203.0.113.5", 5555, false}, 1700000000123, "req-1", "new-anon-id"};
+    const handled moved = handle_request(build(), ctx, {options_, proxies_, files_}, status_);
+    ASSERT_TRUE(copied.msg);
+    ASSERT_TRUE(moved.msg);
+    EXPECT_EQ(kept.body(), copied.msg->value) << "a request lent is left whole";
+    EXPECT_EQ(moved.msg->value, kept.body());
+    EXPECT_EQ(moved.msg->key, std::optional<std::string>("a-7"));
+    EXPECT_EQ(moved.res.result(), copied.res.result());
+    EXPECT_EQ(moved.res[field::set_cookie], copied.res[field::set_cookie]);
+    EXPECT_EQ(moved.res[field::access_control_allow_origin], "https://STRICT.example");
+    EXPECT_EQ(header(*moved.msg, raw_header::content_type), "Application/JSON");
+    EXPECT_EQ(header(*moved.msg, raw_header::content_encoding), "identity");
+}
+
 TEST_F(collector_handle_request, gzip_batch_is_inflated_and_keyed_by_its_anonymous_id) {
     auto h =
         run(make(verb::post, "/v1/batch?site=demo", clickstream::test::gzip(batch_body),
