@@ -55,12 +55,13 @@ event_enricher::event_enricher(const enrich_data& data, enricher_options options
     : data_(data),
       options_(std::move(options)),
       ua_cache_(data.user_agents, options_.ua_cache_entries),
-      rate_(options_.rate) {}
+      rate_(options_.rate),
+      bot_cache_(options_.bot_cache_entries) {}
 
 void event_enricher::begin_batch(const batch& b, const raw_metadata& meta) {
     batch_ = &b;
     meta_ = &meta;
-    ua_ = ua_cache_.parse(meta.user_agent);
+    ua_ = &ua_cache_.parse(meta.user_agent);
     ip_.reset();
     ip_text_.clear();
     country_.clear();
@@ -73,17 +74,31 @@ void event_enricher::begin_batch(const batch& b, const raw_metadata& meta) {
     static const std::vector<std::string> none;
     const auto domains = options_.site_domains.find(b.site);
     own_domains_ = domains == options_.site_domains.end() ? &none : &domains->second;
+    const user_agent_info& ua = *ua_;
     browser_version_ =
-        version(ua_.browser.major, ua_.browser.minor, ua_.browser.patch, ua_.browser.patch_minor);
-    os_version_ = version(ua_.os.major, ua_.os.minor, ua_.os.patch, ua_.os.patch_minor);
+        version(ua.browser.major, ua.browser.minor, ua.browser.patch, ua.browser.patch_minor);
+    os_version_ = version(ua.os.major, ua.os.minor, ua.os.patch, ua.os.patch_minor);
     // Rules 1-6 of the bot filter read only what the batch shares (site,
-    // user agent, address, automation flag): one check per batch.
+    // user agent, address, automation flag): one check per batch, and one per
+    // distinct combination while it stays in the cache. The address's text
+    // decides ip_, so it stands for it in the key.
+    bot_key_.assign(b.site);
+    bot_key_ += '\0';
+    bot_key_ += meta.user_agent;
+    bot_key_ += '\0';
+    bot_key_ += meta.client_ip;
+    bot_key_ += '\0';
+    bot_key_ += b.context.webdriver ? 'w' : '-';
+    if (const bot_verdict* cached = bot_cache_.find(bot_key_)) {
+        batch_bot_ = *cached;
+        return;
+    }
     bot_signals signals;
     signals.site = b.site;
     signals.user_agent = meta.user_agent;
     signals.ip = ip_;
     signals.webdriver = b.context.webdriver;
-    batch_bot_ = data_.bots.check(signals);
+    batch_bot_ = bot_cache_.insert(bot_key_, data_.bots.check(signals));
 }
 
 enriched_event event_enricher::enrich(std::size_t index) {
@@ -96,6 +111,7 @@ void event_enricher::enrich(std::size_t index, enriched_event& out) {
     const batch& b = *batch_;
     const batch_event& e = b.events[index];
     const raw_metadata& m = *meta_;
+    const user_agent_info& ua = *ua_;
 
     event_clocks clocks;
     clocks.receive_ms = m.receive_ms;
@@ -183,14 +199,14 @@ void event_enricher::enrich(std::size_t index, enriched_event& out) {
         .string_member("click_id", click)
         .string_member("click_id_type", click_type)
         .string_member("channel", to_string(classify_channel(c, ref, source_medium)))
-        .string_member("browser_family", ua_.browser.family)
+        .string_member("browser_family", ua.browser.family)
         .string_member("browser_version", browser_version_)
-        .string_member("os_family", ua_.os.family)
+        .string_member("os_family", ua.os.family)
         .string_member("os_version", os_version_)
-        .string_member("device_family", ua_.device.family)
-        .string_member("device_brand", ua_.device.brand)
-        .string_member("device_model", ua_.device.model)
-        .string_member("device_type", to_string(ua_.type))
+        .string_member("device_family", ua.device.family)
+        .string_member("device_brand", ua.device.brand)
+        .string_member("device_model", ua.device.model)
+        .string_member("device_type", to_string(ua.type))
         .string_member("country", country_)
         .string_member("ip", ip_text_)
         .string_member("element_selector", e.element ? std::string_view(e.element->selector) : "")

@@ -21,6 +21,7 @@
 #include "processor/enrich/event_time.h"
 #include "processor/enrich/geoip.h"
 #include "processor/enrich/ip_address.h"
+#include "processor/enrich/lru_map.h"
 #include "processor/enrich/referrer_parser.h"
 #include "processor/enrich/session_rate_guard.h"
 #include "processor/enrich/ua_parser.h"
@@ -51,6 +52,9 @@ struct enricher_options {
     event_time_options time;
     session_rate_options rate;
     std::size_t ua_cache_entries = 10'000;
+    // Bot verdicts of rules 1-6 by (site, user agent, address, automation
+    // flag): a visitor's later batches skip the 1,500-pattern crawler scan.
+    std::size_t bot_cache_entries = 10'000;
 };
 
 // The data every enricher of a process shares (immutable, thread-safe).
@@ -98,7 +102,14 @@ private:
     session_rate_guard rate_;
     const batch* batch_ = nullptr;
     const raw_metadata* meta_ = nullptr;
-    user_agent_info ua_;
+    // The cache's entry for the batch's user agent: valid until the cache's
+    // next parse, which only begin_batch makes.
+    const user_agent_info* ua_ = nullptr;
+    // Rules 1-6 read only the batch's site, user agent, address and
+    // automation flag, and the filter is immutable: the verdict is a
+    // function of them, cached like the user agent's parse.
+    lru_map<bot_verdict> bot_cache_;
+    std::string bot_key_;
     std::optional<ip_address> ip_;
     std::string ip_text_, country_;
     std::string browser_version_, os_version_;

@@ -91,5 +91,49 @@ TEST(enrich_clean_event, absent_client_ip_leaves_ip_and_country_empty) {
     EXPECT_EQ(clean["device_date"], utc_date(1761400000000));
 }
 
+// The batch's bot verdict is cached by site, user agent, address and
+// automation flag: each of them still decides, in any order of batches.
+TEST(enrich_clean_event, cached_bot_verdicts_follow_each_batch_signal) {
+    const no_country_lookup countries;
+    const bot_filter filter([] {
+        bot_filter_options o;
+        o.crawler_user_agents = test_data::paths().crawler_user_agents;
+        o.ip_ranges = {"203.0.113.0/24 test-crawlers"};
+        return o;
+    }());
+    const enrich_data data{test_data::uap(), test_data::referrers(), filter, countries};
+    enricher_options options;
+    options.bot_cache_entries = 2;  // evictions happen too
+    event_enricher enricher(data, options);
+    const auto parsed =
+        parse_batch(test::read_file(test::contracts_dir() / "batch-v1/valid/server_import.json"));
+    ASSERT_TRUE(parsed);
+    const std::string person =
+        "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) "
+        "Chrome/120.0.0.0 Safari/537.36";
+    const std::string crawler =
+        "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)";
+    const auto verdict = [&](const std::string& ua, const std::string& ip, bool webdriver) {
+        batch b = *parsed;
+        b.context.webdriver = webdriver;
+        raw_metadata m;
+        m.receive_ms = 1764100200300;
+        m.user_agent = ua;
+        m.client_ip = ip;
+        enricher.begin_batch(b, m);
+        return enricher.enrich(0).bot;
+    };
+    for (int round = 0; round < 2; ++round) {
+        SCOPED_TRACE(round);
+        EXPECT_EQ(verdict(crawler, "198.51.100.7", false).rule, bot_rule::crawler);
+        EXPECT_EQ(verdict(person, "198.51.100.7", false).rule, bot_rule::none);
+        EXPECT_EQ(verdict(person, "198.51.100.7", true).rule, bot_rule::automation);
+        EXPECT_EQ(verdict(person, "203.0.113.9", false).rule, bot_rule::ip_range);
+        EXPECT_EQ(verdict(person, "203.0.113.9", false).detail, "203.0.113.0/24 test-crawlers");
+        EXPECT_FALSE(verdict(person, "198.51.100.7", false).bot);
+        EXPECT_EQ(verdict(crawler, "198.51.100.7", false).rule, bot_rule::crawler);
+    }
+}
+
 }  // namespace
 }  // namespace clickstream::enrich
