@@ -11,6 +11,7 @@
 
 #include <chrono>
 #include <condition_variable>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <functional>
@@ -27,6 +28,20 @@
 extern char** environ;  // NOLINT: POSIX
 
 namespace clickstream::test {
+
+// A self-signed certificate for 127.0.0.1 made now in `dir` (cert.pem and
+// key.pem), as a deployment brings its own; returns the collector's `tls`
+// block that serves it on a free port.
+inline nlohmann::json tls_with_new_certificate(const std::filesystem::path& dir) {
+    const std::string cmd =
+        "openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=127.0.0.1 -keyout " +
+        (dir / "key.pem").string() + " -out " + (dir / "cert.pem").string() + " 2>/dev/null";
+    EXPECT_EQ(std::system(cmd.c_str()), 0) << cmd;
+    return {{"enabled", true},
+            {"port", 0},
+            {"certificate", (dir / "cert.pem").string()},
+            {"private_key", (dir / "key.pem").string()}};
+}
 
 // The real clickstream-collector, started with a config file written from
 // JSON; its stderr (JSON log lines) is kept for the test to read.

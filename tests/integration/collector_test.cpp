@@ -285,16 +285,8 @@ TEST_F(collector_it, sigterm_under_load_loses_no_acknowledged_batch) {
 TEST_F(collector_it, tls_with_a_certificate_made_at_test_time) {
     const auto dir = std::filesystem::temp_directory_path() / t::unique_name("tls");
     std::filesystem::create_directories(dir);
-    const std::string cmd =
-        "openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=127.0.0.1 "
-        "-keyout " +
-        (dir / "key.pem").string() + " -out " + (dir / "cert.pem").string() + " 2>/dev/null";
-    ASSERT_EQ(std::system(cmd.c_str()), 0);
     json cfg = config();
-    cfg["tls"] = {{"enabled", true},
-                  {"port", 0},
-                  {"certificate", (dir / "cert.pem").string()},
-                  {"private_key", (dir / "key.pem").string()}};
+    cfg["tls"] = t::tls_with_new_certificate(dir);
     t::collector_process c(cfg);
     auto r = t::send({"POST",
                       c.tls_url("/v1/batch?site=demo"),

@@ -48,15 +48,6 @@ std::filesystem::path temp_dir(const std::string& name) {
     return dir;
 }
 
-// A self-signed certificate made now, as a deployment would bring its own.
-void make_certificate(const std::filesystem::path& dir) {
-    const std::string cmd =
-        "openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=127.0.0.1 "
-        "-keyout " +
-        (dir / "key.pem").string() + " -out " + (dir / "cert.pem").string() + " 2>/dev/null";
-    ASSERT_EQ(std::system(cmd.c_str()), 0);
-}
-
 // The output of a shell command (stdout and stderr).
 std::string run(const std::string& cmd) {
     std::string out;
@@ -256,7 +247,7 @@ TEST_F(security_it, unknown_sites_and_disallowed_origins_are_refused_on_every_pu
 
 TEST_F(security_it, tls_1_0_and_1_1_handshakes_fail_while_1_2_and_1_3_succeed) {
     const auto dir = temp_dir("tls");
-    make_certificate(dir);
+    const json tls = t::tls_with_new_certificate(dir);
     // An OpenSSL configuration that allows TLS 1.0 and every cipher, given to
     // the client and to the collector, so that what refuses old versions is
     // the collector's own setting, not Debian's system-wide default.
@@ -314,10 +305,7 @@ TEST_F(security_it, tls_1_0_and_1_1_handshakes_fail_while_1_2_and_1_3_succeed) {
     }
 
     json cfg = config();
-    cfg["tls"] = {{"enabled", true},
-                  {"port", 0},
-                  {"certificate", (dir / "cert.pem").string()},
-                  {"private_key", (dir / "key.pem").string()}};
+    cfg["tls"] = tls;
     ::setenv("OPENSSL_CONF", lax.c_str(), 1);
     t::collector_process c(cfg);  // started under the lax configuration too
     ::unsetenv("OPENSSL_CONF");
@@ -436,7 +424,7 @@ TEST_F(security_it, logs_hold_no_client_ip_or_user_id_and_clean_events_only_the_
 
 TEST_F(security_it, secrets_in_files_and_settings_never_reach_the_logs) {
     const auto dir = temp_dir("secrets");
-    make_certificate(dir);
+    const json tls = t::tls_with_new_certificate(dir);
     // A line of the private key's base64: none of it may be logged.
     std::string key_line;
     {
@@ -449,10 +437,7 @@ TEST_F(security_it, secrets_in_files_and_settings_never_reach_the_logs) {
     json cfg = config();
     cfg["log_level"] = "debug";
     cfg["access_log_every"] = 1;
-    cfg["tls"] = {{"enabled", true},
-                  {"port", 0},
-                  {"certificate", (dir / "cert.pem").string()},
-                  {"private_key", (dir / "key.pem").string()}};
+    cfg["tls"] = tls;
     // SASL against a plaintext broker: authentication fails, and librdkafka
     // and the collector report it, which is where a password could leak.
     cfg["kafka"]["message_timeout_ms"] = 2000;
@@ -550,12 +535,9 @@ TEST_F(security_it, do_not_track_and_gpc_are_dropped_for_the_sites_that_ask_and_
 
 TEST_F(security_it, metrics_are_served_only_on_the_admin_listener) {
     const auto dir = temp_dir("admin");
-    make_certificate(dir);
+    const json tls = t::tls_with_new_certificate(dir);
     json cfg = config();
-    cfg["tls"] = {{"enabled", true},
-                  {"port", 0},
-                  {"certificate", (dir / "cert.pem").string()},
-                  {"private_key", (dir / "key.pem").string()}};
+    cfg["tls"] = tls;
     t::collector_process c(cfg);
     // Public listeners: health for load balancers, no metrics.
     for (const auto& url : {c.url("/metrics"), c.tls_url("/metrics")}) {
