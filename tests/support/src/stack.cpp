@@ -12,6 +12,11 @@
 namespace clickstream::test {
 namespace {
 
+// The environment overrides; the defaults are the stack and folders of the
+// build that compiled this (tests/support/CMakeLists.txt). CTest cannot carry
+// more than one variable into tests found by gtest_discover_tests, so the
+// defaults are what a test normally runs with.
+
 std::string env_or(const char* name, const std::string& fallback) {
     const char* v = std::getenv(name);
     return v != nullptr && *v != '\0' ? std::string(v) : fallback;
@@ -20,16 +25,16 @@ std::string env_or(const char* name, const std::string& fallback) {
 }  // namespace
 
 std::string kafka_bootstrap() {
-    return env_or("CLICKSTREAM_KAFKA_BOOTSTRAP", "127.0.0.1:19092");
+    return env_or("CLICKSTREAM_KAFKA_BOOTSTRAP", CLICKSTREAM_TEST_KAFKA_BOOTSTRAP);
 }
 std::string clickhouse_url() {
-    return env_or("CLICKSTREAM_CLICKHOUSE_URL", "http://127.0.0.1:18123");
+    return env_or("CLICKSTREAM_CLICKHOUSE_URL", CLICKSTREAM_TEST_CLICKHOUSE_URL);
 }
 std::filesystem::path project_root() {
-    return env_or("CLICKSTREAM_ROOT", ".");
+    return env_or("CLICKSTREAM_ROOT", CLICKSTREAM_TEST_ROOT);
 }
 std::filesystem::path build_dir() {
-    return env_or("CLICKSTREAM_BUILD_DIR", "build");
+    return env_or("CLICKSTREAM_BUILD_DIR", CLICKSTREAM_TEST_BUILD_DIR);
 }
 std::filesystem::path contracts_dir() {
     return env_or("CLICKSTREAM_CONTRACTS", (project_root() / "docs/contracts").string());
