@@ -12,6 +12,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <cstdint>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -236,6 +237,31 @@ std::multiset<std::string> event_ids(const consumed& messages) {
 }
 
 // Reads with the given isolation level until `enough` (up to 60 s).
+// Sum over `partitions` of `topic`'s high offsets as a reader with
+// `isolation` sees them: read_uncommitted's include an open transaction's
+// records, read_committed's stop at the first of them (the LSO). -1 on error.
+std::int64_t high_offsets(const std::string& topic, int partitions, const std::string& isolation) {
+    char err[512];
+    rd_kafka_conf_t* conf = rd_kafka_conf_new();
+    rd_kafka_conf_set(conf, "bootstrap.servers", kafka_bootstrap().c_str(), err, sizeof err);
+    rd_kafka_conf_set(conf, "group.id", unique_name("hw").c_str(), err, sizeof err);
+    rd_kafka_conf_set(conf, "isolation.level", isolation.c_str(), err, sizeof err);
+    rd_kafka_t* rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, err, sizeof err);
+    if (rk == nullptr) return -1;
+    std::int64_t sum = 0;
+    for (int p = 0; p < partitions && sum >= 0; ++p) {
+        std::int64_t low = 0, high = 0;
+        if (rd_kafka_query_watermark_offsets(rk, topic.c_str(), p, &low, &high, 5000) !=
+            RD_KAFKA_RESP_ERR_NO_ERROR) {
+            sum = -1;
+        } else {
+            sum += high;
+        }
+    }
+    rd_kafka_destroy(rk);
+    return sum;
+}
+
 consumed read_with(const std::string& topic, const std::string& isolation,
                    const std::function<bool(const consumed&)>& enough) {
     std::ostringstream log_text;
@@ -405,12 +431,15 @@ TEST(enrich_integration, kill_9_with_an_open_transaction_loses_and_doubles_nothi
 
     {
         enrich_process first(config);
-        // A transaction committed, and the next one holds outputs, enough of
-        // them (half a second of load) to be on the broker already: kill now.
+        // A transaction committed, and the next one holds outputs that are on
+        // the broker already (its high offsets run past the committed ones):
+        // kill now.
         const bool open = first.wait_until([&] {
             return first.metric("clickstream_enrich_transaction_commits_total") >= 1 &&
                    first.metric("clickstream_enrich_transaction_open") == 1 &&
-                   first.metric("clickstream_enrich_transaction_open_outputs") >= 250;
+                   first.metric("clickstream_enrich_transaction_open_outputs") >= 250 &&
+                   high_offsets(t.clean, 2, "read_uncommitted") >
+                       high_offsets(t.clean, 2, "read_committed");
         });
         ASSERT_TRUE(open) << first.log_text();
         first.kill_now();

@@ -442,6 +442,21 @@ TEST_F(sessionize_test, a_second_instance_joining_mid_run_gives_the_same_tables)
     const std::size_t half = stream_.size() / 2;
     produce(0, half);
     wait_for_events(1);
+    // Every partition under way in a before b joins, so that whichever
+    // partitions b is given, a has state to drop.
+    const auto started = [&a] {
+        const std::string log = a.log();
+        int n = 0;
+        for (auto at = log.find("\"partition_started\""); at != std::string::npos;
+             at = log.find("\"partition_started\"", at + 1)) {
+            ++n;
+        }
+        return n;
+    };
+    for (int i = 0; i < 300 && started() < partitions; ++i) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    ASSERT_GE(started(), partitions) << a.log();
     stage_process b(c, dir_, "b");
     // Partitions really move: b is given some and a drops them.
     for (int i = 0; i < 300 && !a.logged("partition_dropped"); ++i) {
