@@ -219,7 +219,8 @@ TEST_F(dashboard_test, serves_what_the_topics_hold_and_rebuilds_the_hour_after_a
     EXPECT_EQ(http_get(base + "/vendor/uPlot.iife.min.js").status, 200);
     EXPECT_EQ(http_get(base + "/healthz").status, 200);
     EXPECT_EQ(http_get(base + "/readyz").status, 200);
-    const auto metrics = http_get(base + "/metrics");
+    EXPECT_EQ(http_get(base + "/metrics").status, 401);
+    const auto metrics = api(base + "/metrics");
     EXPECT_NE(metrics.body.find("dashboard_messages_total{topic=\"clean\",result=\"applied\"} 10"),
               std::string::npos)
         << metrics.body;
@@ -237,7 +238,7 @@ TEST_F(dashboard_test, serves_what_the_topics_hold_and_rebuilds_the_hour_after_a
     const auto pushed = waiting.get();
     ASSERT_EQ(pushed.status, 200) << pushed.error;
     const json after = json::parse(pushed.body);
-    EXPECT_EQ(after["version"], 13) << http_get(base + "/metrics").body << service_->log();
+    EXPECT_EQ(after["version"], 13) << api(base + "/metrics").body << service_->log();
     EXPECT_EQ(after["totals"]["views"], 7);
     EXPECT_EQ(after["totals"]["active_visitors"], 4);
     EXPECT_EQ(after["feed"][0]["path"], "/c");
@@ -252,7 +253,7 @@ TEST_F(dashboard_test, serves_what_the_topics_hold_and_rebuilds_the_hour_after_a
     EXPECT_EQ(rebuilt["totals"]["events"], 11);
     EXPECT_EQ(rebuilt["totals"]["bots"], 2);
     EXPECT_EQ(rebuilt["top"]["pages"], json::parse(R"([["/a", 4], ["/b", 2], ["/c", 1]])"));
-    const auto m2 = http_get(base + "/metrics").body;
+    const auto m2 = api(base + "/metrics").body;
     EXPECT_EQ(m2.find("result=\"out_of_window\""), std::string::npos) << m2;
 }
 

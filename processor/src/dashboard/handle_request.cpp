@@ -121,14 +121,7 @@ route handle_request(const common::http::request& req, const handler_context& ct
         return answer(ctx.ready ? text_response(req, status::ok, "ready")
                                 : text_response(req, status::service_unavailable, "catching up"));
     }
-    if (path == "/metrics") {
-        auto res = text_response(req, status::ok, "");
-        res.set(bhttp::field::content_type, "text/plain; version=0.0.4");
-        res.body() = ctx.metrics ? ctx.metrics() : std::string();
-        res.prepare_payload();
-        return answer(std::move(res));
-    }
-    if (path.substr(0, 5) != "/api/") {
+    if (path.substr(0, 5) != "/api/" && path != "/metrics") {
         const std::string file = path == "/" ? "/index.html" : std::string(path);
         if (ctx.files != nullptr) {
             const auto it = ctx.files->find(file);
@@ -150,6 +143,16 @@ route handle_request(const common::http::request& req, const handler_context& ct
     if (!authorized(req[bhttp::field::authorization], ctx.token)) {
         auto res = text_response(req, status::unauthorized, "a bearer token is required");
         res.set(bhttp::field::www_authenticate, "Bearer realm=\"clickstream-dashboard\"");
+        return answer(std::move(res));
+    }
+    // Behind the token like the API: the metrics name sites and volumes, and
+    // the dashboard's one listener may be reachable beyond the machine
+    // (Prometheus sends it with `authorization: credentials_file`).
+    if (path == "/metrics") {
+        auto res = text_response(req, status::ok, "");
+        res.set(bhttp::field::content_type, "text/plain; version=0.0.4");
+        res.body() = ctx.metrics ? ctx.metrics() : std::string();
+        res.prepare_payload();
         return answer(std::move(res));
     }
     if (path == "/api/config") {

@@ -51,7 +51,12 @@ TEST_F(fixture, ops_endpoints_need_no_token) {
               status::service_unavailable);
     ctx.ready = true;
     EXPECT_EQ(handle_request(get("/readyz", false), ctx).answer->result(), status::ok);
-    auto m = handle_request(get("/metrics", false), ctx);
+}
+
+TEST_F(fixture, metrics_need_the_bearer_token) {
+    EXPECT_EQ(handle_request(get("/metrics", false), ctx).answer->result(), status::unauthorized);
+    auto m = handle_request(get("/metrics", true), ctx);
+    EXPECT_EQ(m.answer->result(), status::ok);
     EXPECT_EQ(m.answer->body(), "dashboard_x 1\n");
     EXPECT_EQ((*m.answer)[bhttp::field::content_type], "text/plain; version=0.0.4");
 }
