@@ -156,13 +156,6 @@ batch_scan scan_batch(const std::string& body) {
     return scan;
 }
 
-std::string lower(std::string_view s) {
-    std::string out(s);
-    std::transform(out.begin(), out.end(), out.begin(),
-                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-    return out;
-}
-
 // "application/json; charset=utf-8" → "application/json" (as sent: compare
 // it case-insensitively)
 std::string_view media_type(std::string_view content_type) {
@@ -172,9 +165,7 @@ std::string_view media_type(std::string_view content_type) {
     return t;
 }
 
-bool iequals(std::string_view a, std::string_view b) {
-    return boost::beast::iequals(a, b);
-}
+using boost::beast::iequals;
 
 bool origin_allowed(const site_options& site, std::string_view origin) {
     return std::any_of(site.origins.begin(), site.origins.end(), [&](const std::string& allowed) {
@@ -301,7 +292,7 @@ private:
     bool secure() const {
         if (ctx_.from.tls) return true;
         return config_.proxies.contains(ctx_.from.address) &&
-               lower(req_["X-Forwarded-Proto"]) == "https";
+               iequals(req_["X-Forwarded-Proto"], "https");
     }
 
     const http::request& req_;

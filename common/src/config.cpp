@@ -124,19 +124,19 @@ std::string read_secret(std::string_view key, const std::filesystem::path& file,
 
 void resolve_secret_files(std::map<std::string, std::string>& settings) {
     constexpr std::string_view suffix = "_file";
-    std::map<std::string, std::string> resolved;
+    // Inserting into a map keeps `it` valid; the names inserted do not end in
+    // the suffix, so the loop never reads them as files.
     for (auto it = settings.begin(); it != settings.end();) {
         const std::string& name = it->first;
         if (name.size() > suffix.size() &&
             name.compare(name.size() - suffix.size(), suffix.size(), suffix) == 0) {
-            resolved[name.substr(0, name.size() - suffix.size())] =
+            settings[name.substr(0, name.size() - suffix.size())] =
                 read_secret(name, it->second, {}, {});
             it = settings.erase(it);
         } else {
             ++it;
         }
     }
-    for (auto& [name, value] : resolved) settings[name] = std::move(value);
 }
 
 }  // namespace clickstream::common
