@@ -1,8 +1,11 @@
 #!/usr/bin/env python3
 """Keeps docs/benchmarks.json and renders docs/benchmarks.md from it.
 
-  report.py merge RESULTS.json...   replace the figures of each (area, measure)
-                                    named in the files, then render
+  report.py merge [--run RUN.json] RESULTS.json...
+                                    replace the figures of each (area, measure)
+                                    named in the files, then render; RUN.json
+                                    (written by scripts/bench for a run of every
+                                    area) is kept as the full run on record
   report.py render                  render docs/benchmarks.md only
 
 A results file is a JSON list of figures, each:
@@ -132,6 +135,13 @@ def render(doc):
         f"kernel {m.get('kernel', '?')}; {m.get('compiler', '?')}; librdkafka {m.get('librdkafka', '?')}; "
         f"Kafka {m.get('kafka', '?')}; {m.get('clickhouse', '?')}. Last run: {m.get('date', '?')}.",
     ]
+    run = doc.get("full_run")
+    if run:
+        failed = run.get("failed") or []
+        out += ["", f"Last full run (`scripts/bench`, every area): started {run['started']} at commit "
+                f"`{run['commit']}`, {run['minutes']} minutes; areas: {', '.join(run['areas'])}"
+                + (f"; failed: {', '.join(failed)}." if failed else "; none failed.")
+                + " A figure dated earlier than that run comes from a run of its area alone."]
     areas = []
     for r in doc["results"]:
         if r["area"] not in areas:
@@ -164,8 +174,11 @@ def render(doc):
         f.write("\n".join(out) + "\n")
 
 
-def merge(paths):
+def merge(paths, run=None):
     doc = load()
+    if run:
+        with open(run) as f:
+            doc["full_run"] = json.load(f)
     for p in paths:
         with open(p) as f:
             new = json.load(f)
@@ -185,6 +198,8 @@ def merge(paths):
 def main():
     if len(sys.argv) >= 2 and sys.argv[1] == "render":
         render(load())
+    elif len(sys.argv) >= 5 and sys.argv[1] == "merge" and sys.argv[2] == "--run":
+        merge(sys.argv[4:], run=sys.argv[3])
     elif len(sys.argv) >= 3 and sys.argv[1] == "merge":
         merge(sys.argv[2:])
     else:
