@@ -25,7 +25,8 @@ std::string filtered_sessions(const sessions_options& o) {
         "(SELECT site, session_id, anonymous_id, user_id, channel, utm_campaign, landing_page, "
         "exit_page, device_type, start_ms, duration_ms, events, page_views, conversions, "
         "revenue, bounce FROM sessions FINAL WHERE " +
-        w + ") " + identity_join("SELECT site, anonymous_id FROM sessions WHERE " + w);
+        w + ") " +
+        identity_join("SELECT site, anonymous_id FROM sessions WHERE " + w, o.where.site);
     if (!o.person.empty()) {
         sql += " WHERE (" + person_expression() + " = " + sql_string(o.person) +
                " OR anonymous_id = " + sql_string(o.person) + ")";

@@ -13,6 +13,8 @@
 
 #include <string>
 
+#include "processor/analysis/params.h"
+
 namespace clickstream::analysis {
 
 // `ANY LEFT JOIN (anonymous id → known user id) USING (site, anonymous_id)`,
@@ -22,7 +24,10 @@ namespace clickstream::analysis {
 // when given, is a SELECT of (site, anonymous_id) pairs that holds at least
 // every pair of the joined rows: the map is built for those alone, which
 // changes no answer and keeps the map small when few rows are joined.
-std::string identity_join(const std::string& only_from = {});
+// `site`, when given, is the one site every joined row is of (the query
+// filters on it): the map is built for it alone and joined USING
+// (anonymous_id), which gives the same answer for those rows, faster.
+std::string identity_join(const std::string& only_from = {}, const std::string& site = {});
 // The person id, over a row with user_id, anonymous_id and known_user_id.
 std::string person_expression();
 
