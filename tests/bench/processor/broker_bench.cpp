@@ -16,7 +16,9 @@
 // produces the raw messages, waits until the group's committed offset on the
 // raw topic is the last message (so every output is committed), and samples
 // again. events/s per core = outputs / CPU seconds of the process (all its
-// threads, librdkafka's included). Runs alternate which goes first.
+// threads, librdkafka's included; the kernel's per-process CPU clock, in
+// nanoseconds). Runs alternate which goes first. Each run deletes its topics
+// and consumer group when it is done.
 //
 // Usage: processor_broker_bench [--batches N] [--runs R]   (figures: JSON on stdout)
 //        processor_broker_bench ceiling --config FILE --clean-bytes B
@@ -152,7 +154,8 @@ rd_kafka_t* client(rd_kafka_type_t type, const std::string& group = "") {
 void create_topic(const std::string& name, int partitions) {
     rd_kafka_t* rk = client(RD_KAFKA_PRODUCER);
     char err[512];
-    rd_kafka_NewTopic_t* topic = rd_kafka_NewTopic_new(name.c_str(), partitions, 1, err, sizeof err);
+    rd_kafka_NewTopic_t* topic =
+        rd_kafka_NewTopic_new(name.c_str(), partitions, 1, err, sizeof err);
     rd_kafka_queue_t* q = rd_kafka_queue_new(rk);
     rd_kafka_CreateTopics(rk, &topic, 1, nullptr, q);
     rd_kafka_event_t* ev = rd_kafka_queue_poll(q, 30000);
@@ -183,6 +186,48 @@ void create_topic(const std::string& name, int partitions) {
     rd_kafka_destroy(rk);
 }
 
+// Deletes the run's topics and consumer group: the broker is shared, and a
+// benchmark leaves nothing behind. Failures are reported, not fatal (the
+// figures stand).
+void delete_run(const std::vector<std::string>& topics, const std::string& group) {
+    rd_kafka_t* rk = client(RD_KAFKA_PRODUCER);
+    rd_kafka_queue_t* q = rd_kafka_queue_new(rk);
+    std::vector<rd_kafka_DeleteTopic_t*> del;
+    for (const auto& t : topics) del.push_back(rd_kafka_DeleteTopic_new(t.c_str()));
+    rd_kafka_DeleteTopics(rk, del.data(), del.size(), nullptr, q);
+    if (rd_kafka_event_t* ev = rd_kafka_queue_poll(q, 30000); ev == nullptr) {
+        std::cerr << "processor_broker_bench: no answer to DeleteTopics\n";
+    } else {
+        std::size_t n = 0;
+        const auto** results =
+            rd_kafka_DeleteTopics_result_topics(rd_kafka_event_DeleteTopics_result(ev), &n);
+        for (std::size_t i = 0; i < n; ++i) {
+            if (rd_kafka_topic_result_error(results[i]) != RD_KAFKA_RESP_ERR_NO_ERROR) {
+                std::cerr << "processor_broker_bench: cannot delete topic "
+                          << rd_kafka_topic_result_name(results[i]) << "\n";
+            }
+        }
+        rd_kafka_event_destroy(ev);
+    }
+    rd_kafka_DeleteTopic_destroy_array(del.data(), del.size());
+    rd_kafka_DeleteGroup_t* g = rd_kafka_DeleteGroup_new(group.c_str());
+    rd_kafka_DeleteGroups(rk, &g, 1, nullptr, q);
+    if (rd_kafka_event_t* ev = rd_kafka_queue_poll(q, 30000); ev == nullptr) {
+        std::cerr << "processor_broker_bench: no answer to DeleteGroups\n";
+    } else {
+        std::size_t n = 0;
+        const auto** results =
+            rd_kafka_DeleteGroups_result_groups(rd_kafka_event_DeleteGroups_result(ev), &n);
+        if (n != 1 || rd_kafka_group_result_error(results[0]) != nullptr) {
+            std::cerr << "processor_broker_bench: cannot delete group " << group << "\n";
+        }
+        rd_kafka_event_destroy(ev);
+    }
+    rd_kafka_DeleteGroup_destroy(g);
+    rd_kafka_queue_destroy(q);
+    rd_kafka_destroy(rk);
+}
+
 void produce_all(const std::string& topic, const std::vector<bench::raw_message>& messages,
                  const std::vector<int>& outputs) {
     rd_kafka_t* rk = client(RD_KAFKA_PRODUCER);
@@ -201,7 +246,8 @@ void produce_all(const std::string& topic, const std::vector<bench::raw_message>
                                  messages[i].body.size()),
                 RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_HEADERS(h), RD_KAFKA_V_END);
             if (err == RD_KAFKA_RESP_ERR_NO_ERROR) break;
-            if (err != RD_KAFKA_RESP_ERR__QUEUE_FULL) die("produce: " + std::string(rd_kafka_err2str(err)));
+            if (err != RD_KAFKA_RESP_ERR__QUEUE_FULL)
+                die("produce: " + std::string(rd_kafka_err2str(err)));
             rd_kafka_poll(rk, 10);
         }
         rd_kafka_poll(rk, 0);
@@ -222,16 +268,16 @@ std::int64_t committed(rd_kafka_t* rk, const std::string& topic) {
     return at;
 }
 
-// User + system CPU seconds of a process, from /proc/<pid>/stat.
+// User + system CPU seconds of a process, all its threads (exited ones
+// included), in nanoseconds from the kernel's per-process CPU clock: the
+// /proc/<pid>/stat ticks (10 ms) were a tenth of a short run's CPU.
 double cpu_seconds(pid_t pid) {
-    std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
-    std::string stat((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    std::istringstream fields(stat.substr(stat.rfind(')') + 2));
-    std::string skip;
-    for (int i = 3; i < 14; ++i) fields >> skip;  // state … cmajflt
-    long long utime = 0, stime = 0;
-    fields >> utime >> stime;
-    return double(utime + stime) / double(sysconf(_SC_CLK_TCK));
+    clockid_t clock{};
+    if (clock_getcpuclockid(pid, &clock) != 0) die("no CPU clock for pid " + std::to_string(pid));
+    timespec t{};
+    if (clock_gettime(clock, &t) != 0)
+        die("cannot read the CPU clock of pid " + std::to_string(pid));
+    return double(t.tv_sec) + double(t.tv_nsec) / 1e9;
 }
 
 bool log_has(const std::filesystem::path& file, const std::string& text) {
@@ -266,8 +312,8 @@ struct measured {
 measured run_one(const std::string& which, int run, const std::vector<bench::raw_message>& messages,
                  const std::vector<int>& outputs, std::uint64_t total_outputs,
                  std::size_t clean_bytes, const std::filesystem::path& self) {
-    const std::string prefix = "bench-enrich-" + std::to_string(getpid()) + "-" +
-                               std::to_string(run) + "-" + which + "-";
+    const std::string prefix =
+        "bench-enrich-" + std::to_string(getpid()) + "-" + std::to_string(run) + "-" + which + "-";
     const std::string raw = prefix + "raw", group = prefix + "group";
     create_topic(raw, 1);
     for (const char* t : {"clean", "bots", "dlq"}) create_topic(prefix + t, 2);
@@ -277,9 +323,13 @@ measured run_one(const std::string& which, int run, const std::vector<bench::raw
         {"log_level", "info"},
         {"root", bench::root().string()},
         {"http", {{"address", "127.0.0.1"}, {"port", 0}}},
-        {"kafka", {{"brokers", brokers()}, {"group_id", group}, {"transactional_id", group + "-0"}}},
+        {"kafka",
+         {{"brokers", brokers()}, {"group_id", group}, {"transactional_id", group + "-0"}}},
         {"topics",
-         {{"raw", raw}, {"clean", prefix + "clean"}, {"bots", prefix + "bots"}, {"dlq", prefix + "dlq"}}},
+         {{"raw", raw},
+          {"clean", prefix + "clean"},
+          {"bots", prefix + "bots"},
+          {"dlq", prefix + "dlq"}}},
         {"sites", {{"demo-shop", {{"domains", {"shop.example"}}}}}}};
     const auto config_file = dir / "config.json";
     std::ofstream(config_file) << config.dump(2);
@@ -290,8 +340,8 @@ measured run_one(const std::string& which, int run, const std::vector<bench::raw
         argv = {CLICKSTREAM_PROCESSOR_BIN, "enrich", "--config", config_file.string()};
         ready_line = "enrich_started";
     } else {
-        argv = {self.string(), "ceiling", "--config", config_file.string(), "--clean-bytes",
-                std::to_string(clean_bytes)};
+        argv = {self.string(),        "ceiling",       "--config",
+                config_file.string(), "--clean-bytes", std::to_string(clean_bytes)};
         ready_line = "ceiling_started";
     }
     const pid_t pid = spawn(argv, log);
@@ -317,6 +367,7 @@ measured run_one(const std::string& which, int run, const std::vector<bench::raw
     int status = 0;
     waitpid(pid, &status, 0);
     std::filesystem::remove_all(dir);
+    delete_run({raw, prefix + "clean", prefix + "bots", prefix + "dlq"}, group);
     measured m;
     m.cpu_seconds = cpu1 - cpu0;
     m.wall_seconds = std::chrono::duration<double>(wall1 - wall0).count();
@@ -349,8 +400,8 @@ std::size_t clean_bytes(const std::vector<bench::raw_message>& messages) {
     processor::enrich_stage_options o;
     o.topics = {"raw", "clean", "bots", "dlq"};
     processor::enrich_stage stage(o, io, io, enricher, probe, log, [] { return std::int64_t{0}; });
-    for (std::size_t i = 0; i < 4 * sample && (io.read < io.input.size() || stage.transaction_open());
-         ++i) {
+    for (std::size_t i = 0;
+         i < 4 * sample && (io.read < io.input.size() || stage.transaction_open()); ++i) {
         stage.step(io.read >= io.input.size());
     }
     std::size_t bytes = 0;
@@ -381,8 +432,8 @@ int run_driver(std::size_t batches, int runs, const std::filesystem::path& self)
         const bool stage_first = r % 2 == 0;
         for (int k = 0; k < 2; ++k) {
             const bool is_stage = (k == 0) == stage_first;
-            const measured m = run_one(is_stage ? "stage" : "ceiling", r, messages, outputs, total,
-                                       bytes, self);
+            const measured m =
+                run_one(is_stage ? "stage" : "ceiling", r, messages, outputs, total, bytes, self);
             (is_stage ? stage : ceiling).push_back(m.events_per_cpu_second);
             (is_stage ? stage_wall : ceiling_wall).push_back(double(total) / m.wall_seconds);
         }
@@ -404,8 +455,9 @@ int run_driver(std::size_t batches, int runs, const std::filesystem::path& self)
         "to the group's committed offset reaching the last.";
     const json figures = json::array(
         {{{"area", "processor"},
-          {"measure", "whole enrich stage through Kafka (raw topic → clickstream-processor enrich "
-                      "→ clean/bots/dlq), events/s per core"},
+          {"measure",
+           "whole enrich stage through Kafka (raw topic → clickstream-processor enrich "
+           "→ clean/bots/dlq), events/s per core"},
           {"median", std::round(median(stage))},
           {"spread", std::round(spread(stage))},
           {"unit", "events/s"},
@@ -415,16 +467,18 @@ int run_driver(std::size_t batches, int runs, const std::filesystem::path& self)
           {"date", today},
           {"reference",
            {{"kind", "ceiling"},
-            {"name", "librdkafka consume + produce of the same messages, same transactional "
-                     "settings, nothing enriched (same run); goal 0.5x"},
+            {"name",
+             "librdkafka consume + produce of the same messages, same transactional "
+             "settings, nothing enriched (same run); goal 0.5x"},
             {"value", std::round(median(ceiling))}}},
           {"notes", "The real clickstream-processor process: " + what +
                         " Wall-clock rate (events/s, producer and consumer overlapping): stage " +
                         std::to_string(std::lround(median(stage_wall))) + ", ceiling " +
                         std::to_string(std::lround(median(ceiling_wall))) + "."}},
          {{"area", "processor"},
-          {"measure", "ceiling through Kafka: transactional consume + produce without enrichment, "
-                      "events/s per core"},
+          {"measure",
+           "ceiling through Kafka: transactional consume + produce without enrichment, "
+           "events/s per core"},
           {"median", std::round(median(ceiling))},
           {"spread", std::round(spread(ceiling))},
           {"unit", "events/s"},
@@ -432,11 +486,11 @@ int run_driver(std::size_t batches, int runs, const std::filesystem::path& self)
           {"better", "higher"},
           {"command", "scripts/bench processor"},
           {"date", today},
-          {"notes", "processor::kafka_io (the stage's own transactional consumer and producer) "
-                    "in a loop that produces, for each raw message, as many messages as the "
-                    "stage makes of it, each of the average clean event's size (" +
-                        std::to_string(bytes) + " bytes), commit after 500 messages or 200 ms. " +
-                        what}}});
+          {"notes",
+           "processor::kafka_io (the stage's own transactional consumer and producer) "
+           "in a loop that produces, for each raw message, as many messages as the "
+           "stage makes of it, each of the average clean event's size (" +
+               std::to_string(bytes) + " bytes), commit after 500 messages or 200 ms. " + what}}});
     std::cout << figures.dump(2) << "\n";
     return 0;
 }
