@@ -9,8 +9,15 @@
 // It produces as fast as librdkafka takes messages for a bounded time and
 // count, waits for every delivery report, and prints one JSON line.
 //
+// With --rate R it paces instead: R messages/s on a fixed schedule, the
+// delivery reports served by a thread of their own as the collector's
+// producer serves them (rd_kafka_poll with a timeout, woken by each report).
+// Its latency (produce → report) is then the floor the producer settings and
+// the broker put under the collector's own at the same load: linger.ms, the
+// acks=all round trip, and the waits of a busy machine.
+//
 //   collector_ceiling --config FILE measure --body FILE [--seconds S] [--max-messages N]
-//                     [--user-agent UA]
+//                     [--user-agent UA] [--rate R]
 //   collector_ceiling --config FILE settings       the effective producer settings (JSON)
 //   collector_ceiling --config FILE topic-create PARTITIONS
 //   collector_ceiling --config FILE topic-delete
@@ -138,7 +145,7 @@ std::string unix_ms() {
 }
 
 int measure(const col::collector_options& o, const std::string& body, double seconds,
-            std::uint64_t max_messages, const std::string& user_agent) {
+            std::uint64_t max_messages, const std::string& user_agent, double rate) {
     rd_kafka_conf_t* conf = make_conf(clickstream::common::kafka::librdkafka_properties(o.kafka));
     tally t;
     t.latency_us.reserve(std::min<std::uint64_t>(max_messages, 4'000'000));
@@ -168,12 +175,26 @@ int measure(const col::collector_options& o, const std::string& body, double sec
                             static_cast<ssize_t>(value.size()));
     };
 
+    // Paced: reports on their own thread (the only one that polls, so the
+    // tally stays single-threaded), sends on the schedule below.
+    std::atomic<bool> stop_polling{false};
+    std::thread poller;
+    if (rate > 0) {
+        poller = std::thread([&] {
+            while (!stop_polling) rd_kafka_poll(rk, 50);
+        });
+    }
+    const auto interval = rate > 0 ? std::chrono::duration_cast<steady::duration>(
+                                         std::chrono::duration<double>(1.0 / rate))
+                                   : steady::duration::zero();
+
     const double cpu_start = cpu_seconds();
     const auto start = steady::now();
     const auto stop_producing = start + std::chrono::duration<double>(seconds);
     std::uint64_t produced = 0;
     std::uint64_t queue_full = 0;
     while (produced < max_messages && steady::now() < stop_producing) {
+        if (rate > 0) std::this_thread::sleep_until(start + interval * produced);
         // The contract's headers, made per message as the collector does.
         rd_kafka_headers_t* h = rd_kafka_headers_new(8);
         add(h, raw::received_at, unix_ms());
@@ -200,15 +221,27 @@ int measure(const col::collector_options& o, const std::string& body, double sec
                 die("produce: ", rd_kafka_err2name(e));
             }
             ++queue_full;
-            rd_kafka_poll(rk, 5);  // the queue is full: let reports drain it
+            if (rate > 0) {
+                std::this_thread::sleep_for(std::chrono::milliseconds(5));
+            } else {
+                rd_kafka_poll(rk, 5);  // the queue is full: let reports drain it
+            }
         }
         ++produced;
-        if (produced % 64 == 0) rd_kafka_poll(rk, 0);
+        if (rate <= 0 && produced % 64 == 0) rd_kafka_poll(rk, 0);
     }
     // Every report, bounded by the message timeout (after it, what is left
     // has failed and been reported).
     const auto give_up = steady::now() + o.kafka.message_timeout + std::chrono::seconds(5);
-    while (rd_kafka_outq_len(rk) > 0 && steady::now() < give_up) rd_kafka_poll(rk, 10);
+    if (rate > 0) {
+        while (rd_kafka_outq_len(rk) > 0 && steady::now() < give_up) {
+            std::this_thread::sleep_for(std::chrono::milliseconds(10));
+        }
+        stop_polling = true;
+        poller.join();
+    } else {
+        while (rd_kafka_outq_len(rk) > 0 && steady::now() < give_up) rd_kafka_poll(rk, 10);
+    }
     rd_kafka_poll(rk, 0);
     const double cpu = cpu_seconds() - cpu_start;
     const std::uint64_t reported = t.ok + t.failed;
@@ -225,11 +258,14 @@ int measure(const col::collector_options& o, const std::string& body, double sec
                 {"queue_full_waits", queue_full},
                 {"seconds", elapsed},
                 {"msgs_per_s", elapsed > 0 ? static_cast<double>(t.ok) / elapsed : 0.0},
+                {"target_rate", rate},
                 {"cpu_s", cpu},
                 {"cpu_ms_per_1000", t.ok > 0 ? cpu * 1e6 / static_cast<double>(t.ok) : 0.0},
                 {"body_bytes", body.size()},
                 {"latency_us",
-                 {{"p50", percentile(t.latency_us, 50)}, {"p99", percentile(t.latency_us, 99)}}}};
+                 {{"p50", percentile(t.latency_us, 50)},
+                  {"p90", percentile(t.latency_us, 90)},
+                  {"p99", percentile(t.latency_us, 99)}}}};
     std::cout << out.dump() << std::endl;
     return t.failed == 0 && left == 0 ? 0 : 1;
 }
@@ -319,7 +355,7 @@ std::string read_file(const std::string& path) {
 
 constexpr const char* usage =
     "usage: collector_ceiling --config FILE measure --body FILE [--seconds S] "
-    "[--max-messages N] [--user-agent UA]\n"
+    "[--max-messages N] [--user-agent UA] [--rate R]\n"
     "       collector_ceiling --config FILE settings\n"
     "       collector_ceiling --config FILE topic-create PARTITIONS\n"
     "       collector_ceiling --config FILE topic-delete\n";
@@ -330,6 +366,7 @@ int run(const std::vector<std::string>& args) {
     std::string config_file, command, body_file, user_agent = "clickstream-bench";
     double seconds = 10;
     std::uint64_t max_messages = 2'000'000;
+    double rate = 0;  // messages/s; 0: as fast as librdkafka takes them
     int partitions = 0;
     for (std::size_t i = 0; i < args.size(); ++i) {
         const std::string& a = args[i];
@@ -345,6 +382,8 @@ int run(const std::vector<std::string>& args) {
             seconds = std::stod(args[++i]);
         } else if (a == "--max-messages" && has_value) {
             max_messages = std::stoull(args[++i]);
+        } else if (a == "--rate" && has_value) {
+            rate = std::stod(args[++i]);
         } else if (a == "--user-agent" && has_value) {
             user_agent = args[++i];
         } else if (command.empty() && (a == "measure" || a == "settings" || a == "topic-delete")) {
@@ -369,7 +408,8 @@ int run(const std::vector<std::string>& args) {
         die("config: ", e.what());
     }
     if (command == "settings") {
-        rd_kafka_conf_t* conf = make_conf(clickstream::common::kafka::librdkafka_properties(o.kafka));
+        rd_kafka_conf_t* conf =
+            make_conf(clickstream::common::kafka::librdkafka_properties(o.kafka));
         std::cout << dump_conf(conf).dump() << std::endl;
         rd_kafka_conf_destroy(conf);
         return 0;
@@ -377,7 +417,7 @@ int run(const std::vector<std::string>& args) {
     if (command == "topic-create") return topic_create(o, partitions);
     if (command == "topic-delete") return topic_delete(o);
     if (body_file.empty()) die("measure needs --body FILE");
-    return measure(o, read_file(body_file), seconds, max_messages, user_agent);
+    return measure(o, read_file(body_file), seconds, max_messages, user_agent, rate);
 }
 
 int main(int argc, char** argv) {
