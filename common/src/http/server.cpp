@@ -134,6 +134,9 @@ public:
         error_code ec;
         const auto remote = beast::get_lowest_layer(stream_).socket().remote_endpoint(ec);
         if (!ec) peer_ = peer{remote.address().to_string(), remote.port(), is_tls<Stream>};
+        // Plain answers are written without waiting first (write()): a send
+        // the socket cannot take at once reports would_block instead of blocking.
+        if constexpr (!is_tls<Stream>) lowest().socket().non_blocking(true, ec);
         ++shared_->connections;
     }
     ~session() override {
@@ -197,8 +200,10 @@ private:
             return read_header();
         }
         waiting_ = true;
-        if (first_) lowest().expires_at(header_deadline_);
-        else lowest().expires_after(options().idle_timeout);
+        if (first_)
+            lowest().expires_at(header_deadline_);
+        else
+            lowest().expires_after(options().idle_timeout);
         stream_.async_read_some(buffer_.prepare(4096), [self = this->shared_from_this()](
                                                            const error_code& ec, std::size_t n) {
             self->waiting_ = false;
@@ -315,16 +320,15 @@ private:
         keep_alive_ = req.keep_alive();
         // The handler may wait (for Kafka); its own limits bound that wait.
         lowest().expires_never();
-        shared_->app.on_request(std::move(req), peer_,
-                                [self = this->shared_from_this()](response&& res) {
-                                    // Answered at once (no Kafka): already on the strand.
-                                    if (self->stream_.get_executor().running_in_this_thread()) {
-                                        self->res_ = std::move(res);
-                                        return self->write(self->keep_alive_);
-                                    }
-                                    self->shared_->answer_later(self, std::move(res),
-                                                                self->shared_);
-                                });
+        shared_->app.on_request(
+            std::move(req), peer_, [self = this->shared_from_this()](response&& res) {
+                // Answered at once (no Kafka): already on the strand.
+                if (self->stream_.get_executor().running_in_this_thread()) {
+                    self->res_ = std::move(res);
+                    return self->write(self->keep_alive_);
+                }
+                self->shared_->answer_later(self, std::move(res), self->shared_);
+            });
     }
 
     // Answers a request the server refuses and closes: the rest of it is unread.
@@ -336,19 +340,45 @@ private:
     }
 
     // Writes res_; the session has one request at a time, so one answer.
+    //
+    // Plain HTTP first writes what the socket takes at once, without waiting:
+    // an answer of a few hundred bytes almost always goes whole in that one
+    // send, and then needs no timer, no asynchronous operation and no
+    // completion handler. What the socket does not take (a client that does
+    // not read) is written asynchronously under `write_timeout`, as before.
     void write(bool keep_alive) {
         res_.keep_alive(keep_alive && !stop_ && !shared_->stopping);
+        serializer_.emplace(res_);
+        if constexpr (!is_tls<Stream>) {
+            error_code ec;
+            while (!ec && !serializer_->is_done())
+                bhttp::write_some(lowest().socket(), *serializer_, ec);
+            if (ec != net::error::would_block) return written(ec, true);
+        }
         lowest().expires_after(options().write_timeout);
-        bhttp::async_write(stream_, res_,
+        bhttp::async_write(stream_, *serializer_,
                            [self = this->shared_from_this()](const error_code& ec, std::size_t) {
-                               if (ec) {
-                                   self->shared_->fail(ec, "write");
-                                   return self->close();
-                               }
-                               if (self->res_.need_eof()) return self->close();
-                               self->res_ = response();  // its memory goes before the idle wait
-                               self->next_request();
+                               self->written(ec, false);
                            });
+    }
+
+    // After an answer: the next request, or the end of the connection. `now`:
+    // written within write() itself, so the next request is not parsed on
+    // this stack when pipelined bytes wait (a chain of answers given at once
+    // would otherwise nest).
+    void written(const error_code& ec, bool now) {
+        serializer_.reset();
+        if (ec) {
+            shared_->fail(ec, "write");
+            return close();
+        }
+        if (res_.need_eof()) return close();
+        res_ = response();  // its memory goes before the idle wait
+        if (now && buffer_.size() > 0) {
+            return net::post(stream_.get_executor(),
+                             [self = this->shared_from_this()] { self->next_request(); });
+        }
+        next_request();
     }
 
     void close() {
@@ -366,6 +396,7 @@ private:
     beast::flat_buffer buffer_;
     std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
     response res_;  // the answer being written
+    std::optional<bhttp::response_serializer<bhttp::string_body>> serializer_;  // of res_
     peer peer_;
     std::uint64_t id_ = 0;
     clock::time_point header_deadline_{};  // the current request's header is read by then

@@ -20,8 +20,16 @@ namespace h = clickstream::common::http;
 using clickstream::common::logger;
 namespace t = clickstream::test;
 
-// Echoes method, target, body length and peer; answers `delayed` paths from
-// another thread.
+// An answer larger than loopback socket buffers take at once, in a pattern
+// that shows a byte lost, doubled or out of order.
+std::string large_body() {
+    std::string body(32 * 1024 * 1024, '\0');
+    for (std::size_t i = 0; i < body.size(); ++i) body[i] = static_cast<char>('a' + (i / 7) % 26);
+    return body;
+}
+
+// Echoes method, target, body length and peer (`/large`: large_body()); answers
+// `delayed` paths from another thread.
 class echo_handler final : public h::handler {
 public:
     void on_request(h::request&& req, const h::peer& from, h::responder respond) noexcept override {
@@ -29,6 +37,7 @@ public:
         res.set("X-Peer", from.address);
         res.body() = std::string(req.method_string()) + " " + std::string(req.target()) + " " +
                      std::to_string(req.body().size());
+        if (req.target() == "/large") res.body() = large_body();
         res.prepare_payload();
         if (req.target() == "/delayed") {
             std::thread([respond, res]() mutable { respond(std::move(res)); }).detach();
@@ -67,11 +76,14 @@ protected:
         return "http://127.0.0.1:" + std::to_string(port_) + path;
     }
     // Sends raw bytes and returns everything the server wrote before closing.
-    std::string raw_exchange(const std::string& bytes) const {
+    // `read_after`: waits that long before reading anything.
+    std::string raw_exchange(const std::string& bytes,
+                             std::chrono::milliseconds read_after = {}) const {
         net::io_context io;
         net::ip::tcp::socket socket(io);
         socket.connect({net::ip::make_address("127.0.0.1"), port_});
         net::write(socket, net::buffer(bytes));
+        std::this_thread::sleep_for(read_after);
         std::string out;
         boost::system::error_code ec;
         net::read(socket, net::dynamic_buffer(out), ec);  // until the server closes
@@ -141,6 +153,21 @@ TEST_F(common_http_server, keep_alive_serves_pipelined_requests_in_order) {
     ASSERT_NE(a, std::string::npos) << out;
     ASSERT_NE(b, std::string::npos) << out;
     EXPECT_LT(a, b);
+}
+
+// The server writes what the socket takes at once and the rest when the
+// client reads: a client that reads only after the buffers filled still gets
+// every byte, in order.
+TEST_F(common_http_server, answer_larger_than_the_socket_takes_arrives_whole_to_a_late_reader) {
+    const std::string out =
+        raw_exchange("GET /large HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+                     std::chrono::milliseconds(300));
+    ASSERT_EQ(out.rfind("HTTP/1.1 200", 0), 0U) << out.substr(0, 200);
+    const auto end_of_header = out.find("\r\n\r\n");
+    ASSERT_NE(end_of_header, std::string::npos);
+    const std::string body = out.substr(end_of_header + 4);
+    EXPECT_EQ(body.size(), large_body().size());
+    EXPECT_TRUE(body == large_body());
 }
 
 TEST_F(common_http_server, stop_accepting_closes_the_listener) {
