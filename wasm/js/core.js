@@ -36,8 +36,11 @@ function csCore(source, store) {
       for (m = heap(), i = 0; i < n; i++) m[p + i] = pool[poolAt++];
     },
     get: function (k, n) { return hold(store.get(str(k, n))); },
+    // The core's JSON numbers (append_json_number) are Number#toString's.
+    number: function (v) { return hold('' + v); },
     read: function (p) { heap().set(held.subarray(0, heldN), p); },
-    put: function (k, kn, v, vn) { return store.put(str(k, kn), str(v, vn)) ? 1 : 0; },
+    // An i32 result: true 1, false (or nothing) 0.
+    put: function (k, kn, v, vn) { return store.put(str(k, kn), str(v, vn)); },
     append: function (p, n) { return store.append(str(p, n)) || 0; },
     remove: function (id) { store.remove(id); },
     load_next: function (idp) {
@@ -47,7 +50,8 @@ function csCore(source, store) {
       new Float64Array(x.memory.buffer, idp, 1)[0] = r[0];
       return hold(r[1]);
     },
-    emscripten_notify_memory_growth: function () {}
+    // The memory grew: a fresh view of it.
+    emscripten_notify_memory_growth: heap
   };
   var imports = { env: env, wasi_snapshot_preview1: { proc_exit: function () { throw Error('exit'); } } };
   var made = source instanceof ArrayBuffer || ArrayBuffer.isView(source)

@@ -16,7 +16,8 @@ void append_json_string(std::string& out, std::string_view s);
 // Appends an integer: no fraction, no exponent.
 void append_json_integer(std::string& out, std::int64_t v);
 // Appends a finite double as JavaScript's Number#toString writes it: the
-// shortest decimal that reads back to the same double.
+// shortest decimal that reads back to the same double. Defined in
+// json_number.cpp, which the wasm beacon replaces with the host's own.
 void append_json_number(std::string& out, double v);
 // An integer in decimal ("-12"), as std::to_string writes it.
 std::string decimal(std::int64_t v);

@@ -29,6 +29,9 @@ CS_IMPORT(read) void cs__js_read(char* dst);
 CS_IMPORT(put) int cs__js_put(const char* key, int key_len, const char* v, int v_len);
 CS_IMPORT(append) double cs__js_append(const char* v, int v_len);
 CS_IMPORT(remove) void cs__js_remove(double id);
+// String(v) for a finite v (Number#toString): answers its length and keeps
+// the bytes for read().
+CS_IMPORT(number) int cs__js_number(double v);
 // The stored queue, oldest first: each call answers the next record's length
 // (-1 at the end), writes its id to *id and keeps the bytes for read().
 CS_IMPORT(load_next) int cs__js_load_next(double* id);
@@ -56,6 +59,20 @@ void operator delete[](void* p) noexcept {
 void operator delete[](void* p, std::size_t) noexcept {
     std::free(p);
 }
+
+namespace clickstream {
+
+// The core's append_json_number (json_writer.h) is Number#toString, which
+// its json_number.cpp rebuilds for hosts without one; here the host's is
+// called, and that file is left out of the module.
+void append_json_number(std::string& out, double v) {
+    char digits[32];  // Number#toString writes at most 25
+    const int n = cs__js_number(v);
+    cs__js_read(digits);
+    out.append(digits, static_cast<std::size_t>(n));
+}
+
+}  // namespace clickstream
 
 namespace {
 
