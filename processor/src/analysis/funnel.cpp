@@ -95,9 +95,15 @@ std::string funnel_sql(const funnel_options& o) {
         inner += ", groupArrayIf(event_time_ms, " + c + ") AS a" + n(i);
         any_step += (i > 0 ? " OR " : "") + c;
     }
-    inner += strict ? ", argMinIf(session_id, event_time_ms, " + step_condition(o.steps[0]) +
-                          ") AS entry_session"
-                    : ", argMin(session_id, event_time_ms) AS entry_session";
+    // The entry session, only for a breakdown: per person, the session of
+    // the first step's earliest event (any order: of the earliest step
+    // event); a session is its own, so no aggregate is spent on it.
+    const char* column = breakdown_column(o.breakdown);
+    if (user && column != nullptr) {
+        inner += strict ? ", argMinIf(session_id, event_time_ms, " + step_condition(o.steps[0]) +
+                              ") AS entry_session"
+                        : ", argMin(session_id, event_time_ms) AS entry_session";
+    }
     inner += " FROM events";
     if (user) inner += " " + identity_join({}, o.where.site);
     inner += " WHERE " + range_condition(o.where, "event_time_ms") + " AND (" + any_step + ")";
@@ -105,11 +111,14 @@ std::string funnel_sql(const funnel_options& o) {
     if (strict) inner += " HAVING notEmpty(a1)";
 
     // 2. When each step was reached (0: not reached) and how far the unit got.
-    std::string mid = "SELECT " + site_key + "entry_session AS session_id";
+    std::string mid = "SELECT ";
+    if (column != nullptr) {
+        mid += site_key + (user ? "entry_session" : "unit") + " AS session_id, ";
+    }
     if (strict) {
         // Each step is the earliest matching event at or after the previous
         // one (ties in time count as in order), within the window of the first.
-        mid += ", arrayReduce('min', a1) AS t1";
+        mid += "arrayReduce('min', a1) AS t1";
         for (std::size_t i = 1; i < k; ++i) {
             std::string cond = "x >= t" + std::to_string(i);
             if (user) cond += " AND x <= t1 + " + window;
@@ -124,7 +133,7 @@ std::string funnel_sql(const funnel_options& o) {
         // the unit's first step event); the level is the run of leading steps.
         std::string all;
         for (std::size_t i = 0; i < k; ++i) all += (i > 0 ? ", " : "") + ("a" + n(i));
-        mid += ", arrayReduce('min', arrayConcat(" + all + ")) AS s";
+        mid += "arrayReduce('min', arrayConcat(" + all + ")) AS s";
         for (std::size_t i = 0; i < k; ++i) {
             mid += user ? ", notEmpty(arrayFilter(x -> x <= s + " + window + ", a" + n(i) + "))"
                         : ", notEmpty(a" + n(i) + ")";
@@ -140,7 +149,6 @@ std::string funnel_sql(const funnel_options& o) {
     mid += " FROM (" + inner + ")";
 
     // 3. Counts and medians per breakdown value, with the total.
-    const char* column = breakdown_column(o.breakdown);
     std::string outer = "SELECT ";
     outer += column != nullptr ? "if(b = '', '(none)', b) AS g" : "'' AS g";
     for (std::size_t i = 0; i < k; ++i) outer += ", countIf(level >= " + n(i) + ")";
