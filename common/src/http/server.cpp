@@ -200,10 +200,12 @@ private:
             return read_header();
         }
         waiting_ = true;
-        if (first_)
+        if (first_) {
             lowest().expires_at(header_deadline_);
-        else
-            lowest().expires_after(options().idle_timeout);
+        } else {
+            lowest().expires_never();
+            watch_idle(clock::now() + options().idle_timeout);
+        }
         stream_.async_read_some(buffer_.prepare(4096), [self = this->shared_from_this()](
                                                            const error_code& ec, std::size_t n) {
             self->waiting_ = false;
@@ -218,6 +220,31 @@ private:
             }
             self->read_header();
         });
+    }
+
+    // A kept-alive connection's wait for its next request is bounded by
+    // `idle_timeout` through one timer of the session's, armed about once per
+    // idle_timeout instead of once per request: each wait only moves
+    // idle_deadline_, and the timer, firing before it, sleeps on to it. When
+    // it passes during the wait, the read is cancelled and the connection
+    // closes, as on a stop.
+    void watch_idle(clock::time_point deadline) {
+        idle_deadline_ = deadline;
+        if (idle_armed_ && idle_timer_.expiry() <= deadline) return;
+        idle_armed_ = true;
+        idle_timer_.expires_at(deadline);  // a wait on a later expiry ends as aborted
+        // Weak: an armed timer does not keep a closed connection's session.
+        idle_timer_.async_wait([weak = this->weak_from_this()](const error_code& ec) {
+            if (ec == net::error::operation_aborted) return;  // re-armed sooner, or gone
+            if (auto self = weak.lock()) self->on_idle_timer();
+        });
+    }
+
+    void on_idle_timer() {
+        idle_armed_ = false;
+        if (!waiting_ || first_) return;  // a request is under way: its next wait re-arms
+        if (clock::now() < idle_deadline_) return watch_idle(idle_deadline_);
+        lowest().cancel();
     }
 
     void read_header() {
@@ -392,6 +419,10 @@ private:
     }
 
     Stream stream_;
+    net::basic_waitable_timer<clock, net::wait_traits<clock>, strand> idle_timer_{
+        stream_.get_executor()};
+    clock::time_point idle_deadline_{};
+    bool idle_armed_ = false;
     shared_ptr_t shared_;
     beast::flat_buffer buffer_;
     std::optional<bhttp::request_parser<bhttp::string_body>> parser_;

@@ -6,6 +6,7 @@
 #include <boost/asio/connect.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/read.hpp>
+#include <boost/asio/read_until.hpp>
 #include <boost/asio/write.hpp>
 #include <sstream>
 #include <thread>
@@ -60,6 +61,7 @@ protected:
         h::server_options options;
         options.body_limit = 4096;
         options.header_limit = 1024;
+        configure(options);
         server_ = std::make_unique<h::server>(io_, options, app_, log_);
         auto bound = server_->listen("127.0.0.1", 0, nullptr);
         ASSERT_TRUE(bound) << bound.error().message();
@@ -72,6 +74,7 @@ protected:
         io_.stop();
         thread_.join();
     }
+    virtual void configure(h::server_options&) {}
     std::string url(const std::string& path) const {
         return "http://127.0.0.1:" + std::to_string(port_) + path;
     }
@@ -168,6 +171,60 @@ TEST_F(common_http_server, answer_larger_than_the_socket_takes_arrives_whole_to_
     const std::string body = out.substr(end_of_header + 4);
     EXPECT_EQ(body.size(), large_body().size());
     EXPECT_TRUE(body == large_body());
+}
+
+class common_http_server_idle : public common_http_server {
+protected:
+    void configure(h::server_options& o) override {
+        o.idle_timeout = std::chrono::milliseconds(1000);
+    }
+};
+
+// One keep-alive connection: answers, then the server's read until it closes.
+struct keep_alive_client {
+    net::io_context io;
+    net::ip::tcp::socket socket{io};
+    explicit keep_alive_client(std::uint16_t port) {
+        socket.connect({net::ip::make_address("127.0.0.1"), port});
+    }
+    // One request; its answer's status line, or "" when the connection is gone.
+    std::string get(const std::string& path) {
+        boost::system::error_code ec;
+        net::write(socket, net::buffer("GET " + path + " HTTP/1.1\r\nHost: x\r\n\r\n"), ec);
+        if (ec) return "";
+        std::string in;
+        const std::size_t n = net::read_until(socket, net::dynamic_buffer(in), "\r\n\r\n", ec);
+        if (ec) return "";
+        const auto length_at = in.find("Content-Length: ");
+        std::size_t length = std::stoul(in.substr(length_at + 16));
+        std::string body = in.substr(n);
+        if (body.size() < length) {
+            net::read(socket, net::dynamic_buffer(body),
+                      net::transfer_exactly(length - body.size()), ec);
+        }
+        return in.substr(0, in.find("\r\n"));
+    }
+    // True once the server closed the connection (end of stream).
+    bool closed_by_server() {
+        char byte;
+        boost::system::error_code ec;
+        socket.read_some(net::buffer(&byte, 1), ec);
+        return ec == net::error::eof;
+    }
+};
+
+// Requests closer together than idle_timeout keep a connection open for many
+// times that timeout; once it idles longer, the server closes it.
+TEST_F(common_http_server_idle, keep_alive_connection_lives_while_used_and_closes_when_idle) {
+    keep_alive_client c(port_);
+    const auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(3500);
+    int answered = 0;
+    while (std::chrono::steady_clock::now() < until) {
+        ASSERT_EQ(c.get("/x"), "HTTP/1.1 200 OK") << "after " << answered << " answers";
+        ++answered;
+        std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    }
+    EXPECT_TRUE(c.closed_by_server());
 }
 
 TEST_F(common_http_server, stop_accepting_closes_the_listener) {
