@@ -88,6 +88,51 @@ bool is_uuid_v4(std::string_view s) {
     return s[14] == '4' && (s[19] == '8' || s[19] == '9' || s[19] == 'a' || s[19] == 'b');
 }
 
+// Back to a default-constructed event, keeping the strings' storage. Every
+// field of batch_event is here: the validator writes only what a body holds.
+void reset(batch_event& e) {
+    e.id.clear();
+    e.type.clear();
+    e.ts = 0;
+    e.true_ts.reset();
+    e.session_id.clear();
+    e.session_index = 0;
+    e.seq = 0;
+    e.url.clear();
+    e.referrer.clear();
+    e.title.clear();
+    e.name.clear();
+    e.props.clear();
+    e.value.reset();
+    e.currency.clear();
+    e.element.reset();
+    e.depth.reset();
+}
+
+// The same for the batch's own fields (its events are reset one by one as
+// the validator reaches them).
+void reset(batch& b) {
+    b.v = 1;
+    b.site.clear();
+    b.sent_at = 0;
+    b.sdk_name.clear();
+    b.sdk_version.clear();
+    batch_context& c = b.context;
+    c.anonymous_id.clear();
+    c.user_id.clear();
+    c.platform.clear();
+    c.app_name.clear();
+    c.app_version.clear();
+    c.screen.reset();
+    c.viewport.reset();
+    c.language.clear();
+    c.time_zone.clear();
+    c.session_timeout_s = 0;
+    c.tab_id.clear();
+    c.webdriver = false;
+    b.dropped = {};
+}
+
 // Walks a parsed document in the schema's field order and stops at the first
 // violation, keeping the JSON Pointer of where it is. `R` is a reference to
 // a node: detail::tape_ref for bodies, json_ref (below) for the pixel's
@@ -128,7 +173,8 @@ public:
     bool string(const R& j, const std::string& base, std::string_view field, std::size_t min,
                 std::size_t max, std::string& out) {
         if (!j) return !error;
-        if (!j.is_string()) return fail(batch_reason::wrong_type, at(base, field), "expected a string");
+        if (!j.is_string())
+            return fail(batch_reason::wrong_type, at(base, field), "expected a string");
         const std::string_view s = j.str();
         const std::size_t n = code_points(s);
         if (n > max) {
@@ -172,7 +218,8 @@ public:
             default:
                 return fail(batch_reason::wrong_type, at(base, field), "expected an integer");
         }
-        if (v < min || v > max) return fail(batch_reason::bad_value, at(base, field), "out of range");
+        if (v < min || v > max)
+            return fail(batch_reason::bad_value, at(base, field), "out of range");
         out = v;
         return true;
     }
@@ -212,7 +259,8 @@ public:
                                                                           "desktop", "server"};
             const bool known = p.is_string() && std::find(platforms.begin(), platforms.end(),
                                                           p.str()) != platforms.end();
-            if (!known) return fail(batch_reason::bad_value, at(path, "platform"), "unknown platform");
+            if (!known)
+                return fail(batch_reason::bad_value, at(path, "platform"), "unknown platform");
             c.platform.assign(p.str());
         } else {
             return false;
@@ -310,7 +358,8 @@ public:
                     break;
                 case detail::tape_kind::unsigned_: {
                     char digits[24];
-                    const auto r = std::to_chars(digits, digits + sizeof digits, v.unsigned_integer());
+                    const auto r =
+                        std::to_chars(digits, digits + sizeof digits, v.unsigned_integer());
                     out.append(digits, r.ptr);
                     break;
                 }
@@ -361,8 +410,8 @@ public:
             static constexpr std::array<std::string_view, 8> types = {
                 "page_view", "screen_view", "click",    "scroll",
                 "hover",     "custom",      "identify", "conversion"};
-            const bool known =
-                type.is_string() && std::find(types.begin(), types.end(), type.str()) != types.end();
+            const bool known = type.is_string() &&
+                               std::find(types.begin(), types.end(), type.str()) != types.end();
             if (!known) return fail(batch_reason::bad_value, at(path, "type"), "unknown type");
             e.type.assign(type.str());
         } else {
@@ -375,16 +424,14 @@ public:
         const R v = member(j, path, "value", false);
         if (!integer(member(j, path, "ts", true), path, "ts", 0, wire::max_epoch_ms, e.ts) ||
             !integer(tt, path, "true_ts", 0, wire::max_epoch_ms, true_ts) ||
-            !string(member(j, path, "session_id", true), path, "session_id", 1, 64,
-                    e.session_id) ||
+            !string(member(j, path, "session_id", true), path, "session_id", 1, 64, e.session_id) ||
             !integer(member(j, path, "session_index", true), path, "session_index", 1,
                      wire::max_epoch_ms, e.session_index) ||
             !integer(member(j, path, "seq", true), path, "seq", 1, wire::max_epoch_ms, e.seq) ||
             !string(member(j, path, "url", false), path, "url", 0, wire::max_url, e.url) ||
             !string(member(j, path, "referrer", false), path, "referrer", 0, wire::max_url,
                     e.referrer) ||
-            !string(member(j, path, "title", false), path, "title", 0, wire::max_title,
-                    e.title) ||
+            !string(member(j, path, "title", false), path, "title", 0, wire::max_title, e.title) ||
             !string(member(j, path, "name", false), path, "name", 1, wire::max_name, e.name) ||
             !props(member(j, path, "props", false), path, e.props)) {
             return false;
@@ -394,7 +441,8 @@ public:
             e.value = v.as_double();
         }
         if (const R c = member(j, path, "currency", false)) {
-            if (!c.is_string()) return fail(batch_reason::wrong_type, at(path, "currency"), "string");
+            if (!c.is_string())
+                return fail(batch_reason::wrong_type, at(path, "currency"), "string");
             if (!wire::is_valid_currency(c.str())) {
                 return fail(batch_reason::bad_value, at(path, "currency"), "not ISO 4217");
             }
@@ -427,9 +475,10 @@ public:
         const std::string root;
         if (!object(j, root)) return false;
         if (const R v = member(j, root, "v", true)) {
-            const bool one = (v.kind() == detail::tape_kind::integer && v.integer() == wire::version) ||
-                             (v.kind() == detail::tape_kind::unsigned_ &&
-                              v.unsigned_integer() == static_cast<std::uint64_t>(wire::version));
+            const bool one =
+                (v.kind() == detail::tape_kind::integer && v.integer() == wire::version) ||
+                (v.kind() == detail::tape_kind::unsigned_ &&
+                 v.unsigned_integer() == static_cast<std::uint64_t>(wire::version));
             if (!one) {
                 return fail(batch_reason::unsupported_version, "/v", "this consumer reads v 1");
             }
@@ -476,6 +525,7 @@ public:
         for (R e = events.first_child(); e; e = e.next_sibling(events), ++i) {
             path.resize(8);
             path += std::to_string(i);
+            reset(b.events[i]);  // a reused batch's event holds the previous body's
             if (!event(e, path, b.events[i])) return false;
         }
         return true;
@@ -560,7 +610,8 @@ private:
 
 }  // namespace
 
-batch_result parse_batch(std::string_view body, const batch_limits& limits) {
+clickstream::result<void, batch_error> parse_batch(std::string_view body, batch& into,
+                                                   const batch_limits& limits) {
     if (body.size() > limits.max_body_bytes) {
         return failure{
             batch_error{batch_reason::too_large, "",
@@ -576,9 +627,16 @@ batch_result parse_batch(std::string_view body, const batch_limits& limits) {
     if (!tape.parse(body)) {
         return failure{batch_error{batch_reason::not_json, "", "not well-formed UTF-8 JSON"}};
     }
+    reset(into);
     validator<detail::tape_ref> v;
+    if (!v.document(detail::tape_ref(&tape, 0), into)) return failure{std::move(*v.error)};
+    return {};
+}
+
+batch_result parse_batch(std::string_view body, const batch_limits& limits) {
     batch b;
-    if (!v.document(detail::tape_ref(&tape, 0), b)) return failure{std::move(*v.error)};
+    if (auto parsed = parse_batch(body, b, limits); !parsed)
+        return failure{std::move(parsed.error())};
     return b;
 }
 

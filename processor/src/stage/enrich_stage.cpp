@@ -3,7 +3,6 @@
 #include <charconv>
 #include <thread>
 
-
 namespace clickstream::processor {
 namespace {
 
@@ -159,9 +158,18 @@ void enrich_stage::process(const input_record& record) {
     probe_.batch_in(meta->source.empty() ? "batch" : meta->source);
     const bool pixel =
         meta->source == "pixel" || meta->content_type.rfind(pixel_content_type, 0) == 0;
-    auto parsed = pixel ? enrich::parse_pixel(record.value, options_.limits)
-                        : enrich::parse_batch(record.value, options_.limits);
-    if (parsed && !meta->site.empty() && parsed->site != meta->site) {
+    // Web batches parse into batch_, whose storage the next batch reuses.
+    clickstream::result<void, enrich::batch_error> parsed{};
+    if (pixel) {
+        if (auto p = enrich::parse_pixel(record.value, options_.limits); p) {
+            batch_ = std::move(*p);
+        } else {
+            parsed = failure{std::move(p.error())};
+        }
+    } else {
+        parsed = enrich::parse_batch(record.value, batch_, options_.limits);
+    }
+    if (parsed && !meta->site.empty() && batch_.site != meta->site) {
         parsed = failure{
             enrich::batch_error{enrich::batch_reason::bad_value, "/site",
                                 "not the site the collector routed it to (" + meta->site + ")"}};
@@ -171,7 +179,7 @@ void enrich_stage::process(const input_record& record) {
         emit(dead_letter(record, parsed.error(), options_.topics.dlq));
         return;
     }
-    const enrich::batch& b = *parsed;
+    const enrich::batch& b = batch_;
     enricher_.begin_batch(b, *meta);
     for (std::size_t i = 0; i < b.events.size(); ++i) {
         const auto& e = b.events[i];

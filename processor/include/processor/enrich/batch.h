@@ -107,6 +107,13 @@ using batch_result = clickstream::result<batch, batch_error>;
 // Parses and validates a batch v1 body (UTF-8 JSON).
 batch_result parse_batch(std::string_view body, const batch_limits& limits = {});
 
+// The same, into a batch the caller keeps from one body to the next: its
+// strings and events keep their storage, so a stage parsing batch after batch
+// stops allocating for them. On success `into` is exactly what parse_batch
+// returns; on failure it holds an unspecified partial batch.
+clickstream::result<void, batch_error> parse_batch(std::string_view body, batch& into,
+                                                   const batch_limits& limits = {});
+
 // The pixel's query string (what the collector puts in the body with the
 // content type application/x-www-form-urlencoded), mapped onto a batch of
 // one event:

@@ -94,6 +94,7 @@ private:
     std::function<std::int64_t()> now_ms_;
     enrich::dedup_window dedup_;
     enrich::enriched_event scratch_;  // the event being written, its buffers reused
+    enrich::batch batch_;             // the batch being enriched, its storage reused
     std::atomic<bool> stopping_{false};
 
     // The open transaction.

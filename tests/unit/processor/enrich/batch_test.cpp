@@ -83,6 +83,75 @@ TEST(enrich_batch, reads_every_field_of_a_valid_batch) {
     EXPECT_EQ(import->events[0].true_ts, 1761400000000);
 }
 
+// Every field of a batch, for comparing two.
+json fields(const batch& b) {
+    const auto size = [](const std::optional<batch_size>& s) {
+        return s ? json{s->w, s->h} : json();
+    };
+    json j = {{"v", b.v},
+              {"site", b.site},
+              {"sent_at", b.sent_at},
+              {"sdk", {b.sdk_name, b.sdk_version}},
+              {"context",
+               {b.context.anonymous_id, b.context.user_id, b.context.platform, b.context.app_name,
+                b.context.app_version, size(b.context.screen), size(b.context.viewport),
+                b.context.language, b.context.time_zone, b.context.session_timeout_s,
+                b.context.tab_id, b.context.webdriver}},
+              {"dropped", {b.dropped.queue_full, b.dropped.consent_denied, b.dropped.rejected}},
+              {"events", json::array()}};
+    for (const auto& e : b.events) {
+        json element;
+        if (e.element) {
+            element = {e.element->selector, e.element->text, e.element->href,
+                       e.element->outbound ? json(*e.element->outbound) : json()};
+        }
+        j["events"].push_back({e.id, e.type, e.ts, e.true_ts ? json(*e.true_ts) : json(),
+                               e.session_id, e.session_index, e.seq, e.url, e.referrer, e.title,
+                               e.name, e.props, e.value ? json(*e.value) : json(), e.currency,
+                               element, e.depth ? json(*e.depth) : json()});
+    }
+    return j;
+}
+
+TEST(enrich_batch, a_reused_batch_holds_exactly_what_a_fresh_parse_gives) {
+    // The full web session with every optional field and fewer events: what
+    // the previous body left must not show through.
+    json sparse = json::parse(valid_body());
+    for (const char* k : {"screen", "viewport", "language", "time_zone", "tab_id", "webdriver"}) {
+        sparse["context"].erase(k);
+    }
+    sparse.erase("dropped");
+    sparse["events"] = json::array({sparse["events"][0]});
+    for (const char* k : {"url", "referrer", "title"}) sparse["events"][0].erase(k);
+    json full = json::parse(valid_body());
+    full["context"]["user_id"] = "u-1";
+    full["events"][0]["props"] = {{"plan", "pro"}, {"n", 2}};
+    full["events"][0]["name"] = "landing";
+    full["events"][0]["true_ts"] = 1764100003000;
+    full["dropped"] = {{"queue_full", 1}, {"consent_denied", 2}, {"rejected", 3}};
+    std::vector<std::string> bodies = {full.dump(), sparse.dump(), valid_body()};
+    for (const char* f : {"valid/app_purchase.json", "valid/server_import.json"}) {
+        bodies.push_back(golden(f));
+    }
+    bodies.push_back(sparse.dump());
+    batch reused;
+    for (const auto& first : bodies) {
+        for (const auto& second : bodies) {
+            ASSERT_TRUE(parse_batch(first, reused));
+            ASSERT_TRUE(parse_batch(second, reused));
+            const auto fresh = parse_batch(second);
+            ASSERT_TRUE(fresh);
+            EXPECT_EQ(fields(reused).dump(), fields(*fresh).dump());
+        }
+    }
+    // A refused body between two good ones leaves nothing behind either.
+    ASSERT_TRUE(parse_batch(full.dump(), reused));
+    EXPECT_FALSE(parse_batch(R"({"v":1,"site":"demo-shop"})", reused));
+    ASSERT_TRUE(parse_batch(sparse.dump(), reused));
+    EXPECT_EQ(fields(reused).dump(), fields(*parse_batch(sparse.dump())).dump());
+    EXPECT_NE(fields(reused).dump(), fields(*parse_batch(full.dump())).dump());
+}
+
 TEST(enrich_batch, not_json_and_not_utf8) {
     expect_invalid("", batch_reason::not_json, "");
     expect_invalid("{", batch_reason::not_json, "");
@@ -255,7 +324,8 @@ TEST(enrich_batch, not_json_exactly_when_nlohmann_refuses_it) {
         }
         const auto r = parse_batch(body);
         const bool not_json = !r && r.error().reason == batch_reason::not_json;
-        const bool too_deep = !r && r.error().reason == batch_reason::too_large && r.error().path.empty();
+        const bool too_deep =
+            !r && r.error().reason == batch_reason::too_large && r.error().path.empty();
         if (too_deep) continue;
         refused += not_json;
         ASSERT_EQ(not_json, !json::accept(body)) << "seed " << seed << " body " << body;
@@ -266,11 +336,13 @@ TEST(enrich_batch, not_json_exactly_when_nlohmann_refuses_it) {
 TEST(enrich_batch, reads_strings_numbers_and_repeats_as_the_dom_does) {
     json b = json::parse(valid_body());
     // Escapes, a surrogate pair, NUL, and non-ASCII text decode to the same bytes.
-    b["events"][0]["title"] = std::string("tab\t \"quoted\" \\ / \xF0\x9F\x98\x80 caf\xC3\xA9 nul") +
-                              std::string(1, '\0') + "end";
-    b["events"][1]["props"] = {{"zeta", 1.5},   {"alpha", "x\"y"}, {"big", 18446744073709551615ULL},
-                               {"neg", -42},    {"flag", false},   {"sci", 1e-7},
-                               {"whole", 100.0}, {"/", "slash"}};
+    b["events"][0]["title"] =
+        std::string("tab\t \"quoted\" \\ / \xF0\x9F\x98\x80 caf\xC3\xA9 nul") +
+        std::string(1, '\0') + "end";
+    b["events"][1]["props"] = {
+        {"zeta", 1.5},    {"alpha", "x\"y"}, {"big", 18446744073709551615ULL},
+        {"neg", -42},     {"flag", false},   {"sci", 1e-7},
+        {"whole", 100.0}, {"/", "slash"}};
     std::string body = b.dump(-1, ' ', true);  // \uXXXX escapes for everything non-ASCII
     // A repeated key: the last one counts, as in the DOM (an object member
     // written again replaces the first).
