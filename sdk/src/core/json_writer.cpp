@@ -41,6 +41,19 @@ void append_json_string(std::string& out, std::string_view s) {
     static constexpr char hex[] = "0123456789abcdef";
     out += '"';
     for (std::size_t i = 0; i < s.size();) {
+        // Most of a string needs no escape: copy each such run in one append
+        // rather than byte by byte.
+        std::size_t plain = i;
+        while (plain < s.size()) {
+            const auto p = static_cast<unsigned char>(s[plain]);
+            if (p < 0x20 || p >= 0x80 || p == '"' || p == '\\') break;
+            ++plain;
+        }
+        if (plain != i) {
+            out.append(s.data() + i, plain - i);
+            i = plain;
+            continue;
+        }
         const auto c = static_cast<unsigned char>(s[i]);
         if (c >= 0x80) {
             const std::size_t n = utf8_sequence_length(s, i);
