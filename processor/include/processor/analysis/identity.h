@@ -19,9 +19,9 @@ namespace clickstream::analysis {
 
 // `ANY LEFT JOIN (anonymous id → known user id) USING (site, anonymous_id)`,
 // to follow a FROM over `events` or `sessions`; it adds `known_user_id`.
-// ClickHouse 18.16 joins before it filters (no predicate push-down), so the
-// FROM should be a subquery that has already applied the WHERE. `only_from`,
-// when given, is a SELECT of (site, anonymous_id) pairs that holds at least
+// The FROM needs no subquery to filter first: ClickHouse 18.16 applies the
+// WHERE on the left side before it joins (measured: a pre-filtering subquery
+// changed no time; docs/analysis.md). `only_from`, when given, is a SELECT of (site, anonymous_id) pairs that holds at least
 // every pair of the joined rows: the map is built for those alone, which
 // changes no answer and keeps the map small when few rows are joined.
 // `site`, when given, is the one site every joined row is of (the query
