@@ -141,7 +141,7 @@ def render(doc):
         out += ["", f"Last full run (`scripts/bench`, every area): started {run['started']} at commit "
                 f"`{run['commit']}`, {run['minutes']} minutes; areas: {', '.join(run['areas'])}"
                 + (f"; failed: {', '.join(failed)}." if failed else "; none failed.")
-                + " A figure dated earlier than that run comes from a run of its area alone."]
+                + " A date marked * is a figure from a later run of its area alone."]
     areas = []
     for r in doc["results"]:
         if r["area"] not in areas:
@@ -159,7 +159,7 @@ def render(doc):
                 f"{ref['kind'] + ': ' + ref['name'] if ref else '—'} | "
                 f"{fmt(ref.get('value')) + ' ' + unit if ref else '—'} | "
                 f"{'—' if ratio is None else f'{ratio:.2f}×'} | {r.get('better', '')} | `{r.get('command', '')}` | "
-                f"{r.get('date', '')} |")
+                f"{r.get('date', '')}{'*' if run and r.get('run') != run.get('id') else ''} |")
         plotted = [r for r in doc["results"] if r["area"] == area and r.get("series")]
         for i, r in enumerate(plotted):
             path = plot(r, f"{area}-{i + 1}")
@@ -176,9 +176,11 @@ def render(doc):
 
 def merge(paths, run=None):
     doc = load()
-    if run:
+    if run:  # a run of every area replaces every figure: measures it no longer makes go
         with open(run) as f:
             doc["full_run"] = json.load(f)
+        doc["full_run"]["id"] = os.path.basename(os.path.dirname(os.path.abspath(run)))
+        doc["results"] = []
     for p in paths:
         with open(p) as f:
             new = json.load(f)
@@ -187,6 +189,7 @@ def merge(paths, run=None):
             if ref and ref.get("value"):
                 r["ratio"] = r["median"] / ref["value"]
             r.setdefault("date", datetime.date.today().isoformat())
+            r["run"] = os.path.basename(os.path.dirname(os.path.abspath(p)))  # var/bench/<run>/
             doc["results"] = [x for x in doc["results"]
                               if not (x["area"] == r["area"] and x["measure"] == r["measure"])]
             doc["results"].append(r)
