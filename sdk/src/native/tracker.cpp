@@ -6,6 +6,7 @@
 #include <mutex>
 #include <random>
 #include <thread>
+#include <vector>
 
 #include "clickstream/file_store.h"
 #include "clickstream/memory_event_store.h"
@@ -84,11 +85,16 @@ public:
         if (!accepting_) return failure{errc::shutting_down};
         c.seq = ++next_seq_;
         if (c.what == command::kind::track &&
-            inbox_.size() >= config_.options.batching.max_queue_events &&
-            inbox_.front().what == command::kind::track) {
+            inbox_.size() - inbox_head_ >= config_.options.batching.max_queue_events &&
+            inbox_[inbox_head_].what == command::kind::track) {
             // The sender is stuck (a slow network): the oldest waiting event goes.
-            inbox_.pop_front();
+            inbox_[inbox_head_++] = command{};
             ++lost_;
+            if (inbox_head_ * 2 > inbox_.size()) {  // amortised: a move per dropped event
+                inbox_.erase(inbox_.begin(),
+                             inbox_.begin() + static_cast<std::ptrdiff_t>(inbox_head_));
+                inbox_head_ = 0;
+            }
         }
         inbox_.push_back(std::move(c));
         // Wake the sender only from its long sleep: while it works or lingers
@@ -220,13 +226,18 @@ private:
         if (config_.fetch_remote_config) fetch_remote_config();
         std::int64_t wake_at = core_.next_wakeup_ms();
         bool worked = false;
+        // The inbox and the round's work trade vectors, so an app thread's
+        // track() reuses the storage of an earlier round instead of allocating
+        // a queue node per event (which, against the sender's frees, made
+        // glibc's allocator the p99 of track()).
+        std::vector<command> work;
         while (true) {
-            std::deque<command> work;
+            std::size_t head = 0;
             std::size_t lost = 0;
             bool stopping = false;
             {
                 std::unique_lock lock(mutex_);
-                const auto ready = [&] { return !inbox_.empty() || stopping_; };
+                const auto ready = [&] { return inbox_.size() > inbox_head_ || stopping_; };
                 // After a round with work, linger briefly: more of the burst
                 // is likely, and producers need not wake us meanwhile.
                 if (worked && !ready()) wake_.wait_for(lock, linger, ready);
@@ -241,19 +252,25 @@ private:
                     sender_sleeping_ = false;
                 }
                 work.swap(inbox_);
+                head = std::exchange(inbox_head_, 0);
                 lost = std::exchange(lost_, 0);
                 stopping = stopping_;
             }
-            worked = !work.empty();
-            for (auto& c : work) apply(c);
+            worked = work.size() > head;
+            // The lost events were older than any in this round: their seq comes first.
             core_.note_lost_before_tracking(lost);
+            for (std::size_t i = head; i < work.size(); ++i) apply(work[i]);
             send_due();
             wake_at = core_.next_wakeup_ms();
             publish();
             {
                 std::lock_guard lock(mutex_);
-                if (!work.empty()) applied_seq_ = work.back().seq;
+                if (worked) applied_seq_ = work.back().seq;
             }
+            work.clear();
+            // A burst's storage is kept only up to a modest size (the default
+            // queue cap would otherwise pin megabytes in an idle app).
+            if (work.capacity() > max_kept_commands) work = std::vector<command>();
             done_.notify_all();
             if (stopping) break;
         }
@@ -272,7 +289,9 @@ private:
     mutable std::mutex mutex_;
     std::condition_variable wake_;  // the sender: work arrived
     std::condition_variable done_;  // app threads: the sender finished a round
-    std::deque<command> inbox_;
+    static constexpr std::size_t max_kept_commands = 1024;
+    std::vector<command> inbox_;
+    std::size_t inbox_head_ = 0;  // inbox_[0, head) are events dropped while the sender was stuck
     std::size_t lost_ = 0;
     std::uint64_t next_seq_ = 0;
     std::uint64_t applied_seq_ = 0;

@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <condition_variable>
 #include <filesystem>
 #include <map>
 #include <nlohmann/json.hpp>
@@ -77,6 +78,66 @@ TEST(tracker, events_from_many_threads_arrive_once_in_seq_order) {
     }
     EXPECT_EQ(ids.size(), events.size());
     EXPECT_EQ(t->stats().sent_events, events.size());
+}
+
+// Holds every send until opened, so the sender thread stays inside send().
+class gated_transport final : public transport {
+public:
+    explicit gated_transport(std::shared_ptr<scripted_transport> inner)
+        : inner_(std::move(inner)) {}
+    send_result send(const send_request& r) noexcept override {
+        std::unique_lock lock(mutex_);
+        ++sending_;
+        changed_.notify_all();
+        changed_.wait(lock, [this] { return open_; });
+        lock.unlock();
+        return inner_->send(r);
+    }
+    bool wait_for_a_send(std::chrono::milliseconds limit) {
+        std::unique_lock lock(mutex_);
+        return changed_.wait_for(lock, limit, [this] { return sending_ > 0; });
+    }
+    void open() {
+        std::lock_guard lock(mutex_);
+        open_ = true;
+        changed_.notify_all();
+    }
+
+private:
+    std::shared_ptr<scripted_transport> inner_;
+    std::mutex mutex_;
+    std::condition_variable changed_;
+    int sending_ = 0;
+    bool open_ = false;
+};
+
+TEST(tracker, a_stuck_sender_drops_the_oldest_waiting_events_and_their_seq) {
+    auto recorded = std::make_shared<scripted_transport>();
+    auto gate = std::make_shared<gated_transport>(recorded);
+    auto c = config_for(recorded);
+    c.transport = gate;
+    c.options.batching.max_queue_events = 4;
+    auto t = make(std::move(c));
+    ASSERT_TRUE(t);
+    ASSERT_TRUE(t->track(custom("first")));
+    (void)t->flush(0ms);  // sends "first"; the gate holds the sender in send()
+    ASSERT_TRUE(gate->wait_for_a_send(10s));
+    for (int k = 0; k < 10; ++k) ASSERT_TRUE(t->track(custom("e" + std::to_string(k))));
+    gate->open();
+    ASSERT_TRUE(t->flush(10s));
+
+    // What waited for the sender kept the newest four; the six before them
+    // are counted and their seq numbers skipped, so the collector sees the gap.
+    const auto events = delivered(*recorded);
+    ASSERT_EQ(events.size(), 5U);
+    EXPECT_EQ(events[0]["name"], "first");
+    EXPECT_EQ(events[0]["seq"], 1);
+    for (int k = 6; k < 10; ++k) {
+        EXPECT_EQ(events[static_cast<std::size_t>(k - 5)]["name"], "e" + std::to_string(k));
+        EXPECT_EQ(events[static_cast<std::size_t>(k - 5)]["seq"], k + 2);
+    }
+    EXPECT_EQ(t->stats().dropped_queue_full, 6U);
+    EXPECT_EQ(t->stats().sent_events, 5U);
 }
 
 TEST(tracker, errors_reach_the_app_through_poll) {
