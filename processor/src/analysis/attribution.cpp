@@ -243,9 +243,7 @@ std::string touches_sql(const attribution_options& o) {
         "events > 0 AND start_ms >= " + std::to_string(o.where.from_ms() - o.lookback_ms) +
         " AND start_ms < " + std::to_string(o.where.to_ms());
     if (!o.where.site.empty()) where += " AND site = " + sql_string(o.where.site);
-    // People are per site; with one site the person alone is the key (a
-    // single string groups far faster than the pair).
-    const std::string key = o.where.site.empty() ? "site, person" : "person";
+    const std::string key = site_key(o.where.site) + "person";  // people are per site
     return "SELECT arraySort(groupArray((start_ms, session_id, v, d, conversions, rev))) AS "
            "touches FROM (SELECT site, " +
            person_expression() + " AS person, start_ms, session_id, " + value_expression(o.by) +

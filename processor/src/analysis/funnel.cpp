@@ -80,15 +80,12 @@ std::string funnel_sql(const funnel_options& o) {
     const bool user = o.scope == funnel_scope::user;
     const bool strict = o.order == funnel_order::strict;
     const std::string window = user ? std::to_string(o.window_ms) : "";
-    // Units are per site. With one site (the query filters on it) the site
-    // is left out of the grouping and join keys: a single string key groups
-    // and joins far faster than the (site, id) pair, and the answer is the
-    // same.
-    const std::string site_key = o.where.site.empty() ? "site, " : "";
+    // Units are per site; with one site, the id alone is the key.
+    const std::string site_prefix = site_key(o.where.site);
 
     // 1. Per unit (session id, or person), the times of each step's events.
     std::string any_step;
-    std::string inner = "SELECT " + site_key +
+    std::string inner = "SELECT " + site_prefix +
                         (user ? person_expression() : std::string("session_id")) + " AS unit";
     for (std::size_t i = 0; i < k; ++i) {
         const std::string c = step_condition(o.steps[i]);
@@ -107,13 +104,13 @@ std::string funnel_sql(const funnel_options& o) {
     inner += " FROM events";
     if (user) inner += " " + identity_join({}, o.where.site);
     inner += " WHERE " + range_condition(o.where, "event_time_ms") + " AND (" + any_step + ")";
-    inner += " GROUP BY " + site_key + "unit";
+    inner += " GROUP BY " + site_prefix + "unit";
     if (strict) inner += " HAVING notEmpty(a1)";
 
     // 2. When each step was reached (0: not reached) and how far the unit got.
     std::string mid = "SELECT ";
     if (column != nullptr) {
-        mid += site_key + (user ? "entry_session" : "unit") + " AS session_id, ";
+        mid += site_prefix + (user ? "entry_session" : "unit") + " AS session_id, ";
     }
     if (strict) {
         // Each step is the earliest matching event at or after the previous
@@ -164,11 +161,11 @@ std::string funnel_sql(const funnel_options& o) {
         // (the maximum session length) before it.
         filters wide = o.where;
         wide.from_day -= 1;
-        outer += " ANY LEFT JOIN (SELECT " + site_key + "session_id, argMin(" +
+        outer += " ANY LEFT JOIN (SELECT " + site_prefix + "session_id, argMin(" +
                  std::string(column) +
                  ", start_ms) AS b FROM sessions FINAL WHERE events > 0 AND " +
-                 range_condition(wide, "start_ms") + " GROUP BY " + site_key +
-                 "session_id) USING (" + site_key + "session_id)";
+                 range_condition(wide, "start_ms") + " GROUP BY " + site_prefix +
+                 "session_id) USING (" + site_prefix + "session_id)";
     }
     outer += " WHERE level >= 1 GROUP BY g WITH TOTALS ORDER BY countIf(level >= 1) DESC, g";
     return outer;

@@ -1,15 +1,16 @@
 #include "processor/analysis/identity.h"
 
+#include "processor/analysis/params.h"
+
 namespace clickstream::analysis {
 
 std::string identity_join(const std::string& only_from, const std::string& site) {
     // Merged sessions (events = 0) are empty rows and carry no identity.
     std::string where = "user_id != '' AND events > 0";
     if (!only_from.empty()) where += " AND (site, anonymous_id) IN (" + only_from + ")";
-    // One site: the map is that site's alone and the key a single string,
-    // which ClickHouse hashes far faster than the (site, anonymous_id) pair.
+    // One site: the map is that site's alone.
     if (!site.empty()) where += " AND site = " + sql_string(site);
-    const std::string key = site.empty() ? "site, anonymous_id" : "anonymous_id";
+    const std::string key = site_key(site) + "anonymous_id";
     return "ANY LEFT JOIN (SELECT " + key +
            ", argMax(user_id, end_ms) AS known_user_id FROM sessions FINAL WHERE " + where +
            " GROUP BY " + key + ") USING (" + key + ")";
@@ -17,6 +18,10 @@ std::string identity_join(const std::string& only_from, const std::string& site)
 
 std::string person_expression() {
     return "if(user_id != '', user_id, if(known_user_id != '', known_user_id, anonymous_id))";
+}
+
+std::string site_key(const std::string& site) {
+    return site.empty() ? "site, " : "";
 }
 
 }  // namespace clickstream::analysis
