@@ -49,9 +49,7 @@ function csCore(source, store) {
       if (!r) { queue = null; return -1; }
       new Float64Array(x.memory.buffer, idp, 1)[0] = r[0];
       return hold(r[1]);
-    },
-    // The memory grew: a fresh view of it.
-    emscripten_notify_memory_growth: heap
+    }
   };
   var imports = { env: env, wasi_snapshot_preview1: { proc_exit: function () { throw Error('exit'); } } };
   var made = source instanceof ArrayBuffer || ArrayBuffer.isView(source)

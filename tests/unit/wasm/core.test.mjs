@@ -175,6 +175,36 @@ test('invalid events are refused whole and not stored', async () => {
   assert.equal(store.q.size, 0);
 });
 
+test('memory freed by delivered events is used again: hours of tracking do not grow the heap', async () => {
+  // The module is instantiated by core.js; its memory is caught on the way.
+  const instantiate = WebAssembly.instantiate;
+  let memory;
+  WebAssembly.instantiate = (...a) => instantiate(...a).then((m) => ((memory = m.instance.exports.memory), m));
+  const store = memoryStore();
+  let core;
+  try {
+    core = await started(store);
+  } finally {
+    WebAssembly.instantiate = instantiate;
+  }
+  const url = 'https://shop.example/' + 'p'.repeat(8000);
+  const round = () => {
+    for (let i = 0; i < 20; i++) {
+      assert.equal(core.track(5, { name: 'view', url, props: { i } }), 0);
+      store.t += 10;
+    }
+    assert.equal(sendAll(core).reduce((n, b) => n + b.events.length, 0), 20);
+  };
+  for (let i = 0; i < 20; i++) round();
+  const warm = memory.buffer.byteLength;
+  // Several times the memory's size goes through the core (event, record,
+  // batch body), so memory that was not reused would have to grow it.
+  const rounds = Math.ceil((4 * warm) / (20 * url.length));
+  for (let i = 0; i < rounds; i++) round();
+  assert.equal(memory.buffer.byteLength, warm);
+  assert.equal(store.q.size, 0);
+});
+
 test('bad options fail init', async () => {
   const core = await csCore(wasm, memoryStore());
   assert.equal(core.init({ ...options, site: 'no spaces' }), -1);
