@@ -45,7 +45,7 @@ struct probe_store final : event_store {
         return {};
     }
     result<void, errc> load(
-        const std::function<void(std::uint64_t, std::string_view)>& each) noexcept override {
+        function_ref<void(std::uint64_t, std::string_view)> each) noexcept override {
         for (const auto& [id, r] : records) each(id, r);
         return {};
     }

@@ -6,11 +6,13 @@
 
 #include <atomic>
 #include <cstdint>
-#include <functional>
+#include <memory>
 #include <optional>
 #include <span>
 #include <string>
 #include <string_view>
+#include <type_traits>
+#include <utility>
 #include <vector>
 
 #include "clickstream/errc.h"
@@ -33,6 +35,31 @@ public:
     virtual std::uint64_t next_u64() noexcept = 0;
 };
 
+// A callable borrowed for the length of one call: a pointer to it and a
+// plain function that calls it. Unlike std::function it neither copies nor
+// owns the callable, and costs the wasm beacon no type-erasure machinery.
+template <class Signature>
+class function_ref;
+
+template <class R, class... Args>
+class function_ref<R(Args...)> {
+public:
+    template <class F>
+        requires(!std::is_same_v<std::remove_cvref_t<F>, function_ref> &&
+                 std::is_invocable_r_v<R, F&, Args...>)
+    function_ref(F&& f) noexcept  // NOLINT: converts from any callable, as std::function does
+        : callable_(const_cast<void*>(static_cast<const void*>(std::addressof(f)))),
+          call_([](void* c, Args... a) -> R {
+              return (*static_cast<std::remove_reference_t<F>*>(c))(std::forward<Args>(a)...);
+          }) {}
+
+    R operator()(Args... a) const { return call_(callable_, std::forward<Args>(a)...); }
+
+private:
+    void* callable_;
+    R (*call_)(void*, Args...);
+};
+
 // Where the tracker keeps what must outlive the process: a few keys of state
 // (anonymous id, user id, session, consent) and the queue of events not yet
 // delivered. The native SDK keeps them in a crash-safe file, the browser in
@@ -52,7 +79,7 @@ public:
     // Calls each(id, record) for every record appended and not removed,
     // oldest first. The record's bytes are only valid during the call.
     virtual result<void, errc> load(
-        const std::function<void(std::uint64_t, std::string_view)>& each) noexcept = 0;
+        function_ref<void(std::uint64_t, std::string_view)> each) noexcept = 0;
 };
 
 // An HTTP header a tracker adds to its requests.

@@ -42,7 +42,7 @@ public:
     result<std::uint64_t, errc> append(std::string_view record) noexcept override;
     result<void, errc> remove(std::span<const std::uint64_t> ids) noexcept override;
     result<void, errc> load(
-        const std::function<void(std::uint64_t, std::string_view)>& each) noexcept override;
+        function_ref<void(std::uint64_t, std::string_view)> each) noexcept override;
 
     // Flushes the file to the disk (shutdown, after a delivered batch).
     result<void, errc> sync() noexcept;

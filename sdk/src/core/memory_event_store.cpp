@@ -24,7 +24,7 @@ result<void, errc> memory_event_store::remove(std::span<const std::uint64_t> ids
 }
 
 result<void, errc> memory_event_store::load(
-    const std::function<void(std::uint64_t, std::string_view)>& each) noexcept {
+    function_ref<void(std::uint64_t, std::string_view)> each) noexcept {
     for (const auto& [id, record] : records_) each(id, record);
     return {};
 }

@@ -217,7 +217,7 @@ result<void, errc> file_store::remove(std::span<const std::uint64_t> ids) noexce
 }
 
 result<void, errc> file_store::load(
-    const std::function<void(std::uint64_t, std::string_view)>& each) noexcept {
+    function_ref<void(std::uint64_t, std::string_view)> each) noexcept {
     std::string bytes;
     for (const auto& [id, where] : live_) {
         bytes.resize(where.size);

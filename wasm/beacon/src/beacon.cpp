@@ -119,7 +119,7 @@ struct js_store final : event_store {
         return {};
     }
     result<void, errc> load(
-        const std::function<void(std::uint64_t, std::string_view)>& each) noexcept override {
+        function_ref<void(std::uint64_t, std::string_view)> each) noexcept override {
         double id = 0;
         for (int n; (n = cs__js_load_next(&id)) >= 0;) {
             const std::string r = take_pending(n);

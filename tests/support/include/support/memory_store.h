@@ -44,7 +44,7 @@ public:
         return {};
     }
     result<void, errc> load(
-        const std::function<void(std::uint64_t, std::string_view)>& each) noexcept override {
+        function_ref<void(std::uint64_t, std::string_view)> each) noexcept override {
         std::map<std::uint64_t, std::string> copy;
         {
             std::lock_guard lock(mutex_);
