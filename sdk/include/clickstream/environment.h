@@ -45,9 +45,9 @@ template <class R, class... Args>
 class function_ref<R(Args...)> {
 public:
     template <class F>
-        requires(!std::is_same_v<std::remove_cvref_t<F>, function_ref> &&
-                 std::is_invocable_r_v<R, F&, Args...>)
-    function_ref(F&& f) noexcept  // NOLINT: converts from any callable, as std::function does
+    requires(!std::is_same_v<std::remove_cvref_t<F>, function_ref> &&
+             std::is_invocable_r_v<R, F&, Args...>) function_ref(F&& f)
+    noexcept  // NOLINT: converts from any callable, as std::function does
         : callable_(const_cast<void*>(static_cast<const void*>(std::addressof(f)))),
           call_([](void* c, Args... a) -> R {
               return (*static_cast<std::remove_reference_t<F>*>(c))(std::forward<Args>(a)...);
