@@ -10,28 +10,41 @@
 function csCore(source, store) {
   // Every event crosses here several times (ids, the session, the store):
   // the crossings allocate as little as they can: one view of the memory,
-  // made again only when the memory grew; a value for the core encoded into
-  // one reused buffer; random bytes drawn from the browser 4 KiB at a time
-  // (a getRandomValues call per id cost a third of a track()).
+  // made again only when the memory grew (growing detaches the old buffer,
+  // so the view's length drops to 0); a value for the core encoded into one
+  // reused buffer; random bytes drawn from the browser 4 KiB at a time (a
+  // getRandomValues call per id cost a third of a track()). Short ASCII
+  // strings, nearly all of them (keys, ids, the session, names), are copied
+  // by hand: in Chromium a TextDecoder or encodeInto call costs more than
+  // the copy, and was a quarter of a track().
   var enc = new TextEncoder(), dec = new TextDecoder(), x, u8, queue;
   var held = new Uint8Array(256), heldN = 0, pool = new Uint8Array(4096), poolAt = 4096;
-  function heap() { return u8.buffer == x.memory.buffer ? u8 : (u8 = new Uint8Array(x.memory.buffer)); }
-  function mem(p, n) { return heap().subarray(p, p + n); }
-  function str(p, n) { return dec.decode(mem(p, n)); }
+  function heap() { return u8.length ? u8 : (u8 = new Uint8Array(x.memory.buffer)); }
+  function str(p, n) {
+    var m = heap(), s = '', i = p, c;
+    if (n < 128) {
+      for (; i < p + n && (c = m[i]) < 128; i++) s += String.fromCharCode(c);
+      if (i == p + n) return s;
+    }
+    return dec.decode(m.subarray(p, p + n));
+  }
+  // Writes s as UTF-8 into m from `at` (room for 3 bytes a character);
+  // answers the bytes written.
+  function utf8(s, m, at) {
+    var n = s.length, i = 0, c;
+    for (; i < n && (c = s.charCodeAt(i)) < 128; i++) m[at + i] = c;
+    return i == n ? n : enc.encodeInto(s, m.subarray(at, at + 3 * n)).written;
+  }
   function hold(s) {
     if (s == null) return -1;
-    var r = enc.encodeInto(s, held);
-    if (r.read < s.length) {
-      held = new Uint8Array(s.length * 3);
-      r = enc.encodeInto(s, held);
-    }
-    return heldN = r.written;
+    if (held.length < 3 * s.length) held = new Uint8Array(3 * s.length);
+    return heldN = utf8(s, held, 0);
   }
   var env = {
     now: function () { return store.now ? store.now() : Date.now(); },
+    // n is at most the pool's size: the core asks for 8 bytes at a time.
     random: function (p, n) {
       var m, i;
-      if (n > 1024) return crypto.getRandomValues(mem(p, n));
       if (poolAt + n > 4096) { crypto.getRandomValues(pool); poolAt = 0; }
       for (m = heap(), i = 0; i < n; i++) m[p + i] = pool[poolAt++];
     },
@@ -54,26 +67,20 @@ function csCore(source, store) {
   var imports = { env: env, wasi_snapshot_preview1: { proc_exit: function () { throw Error('exit'); } } };
   var made = source instanceof ArrayBuffer || ArrayBuffer.isView(source)
     ? WebAssembly.instantiate(source, imports)
-    : Promise.resolve(source).then(function (r) {
-        return WebAssembly.instantiateStreaming
-          ? WebAssembly.instantiateStreaming(r, imports)
-          : r.arrayBuffer().then(function (b) { return WebAssembly.instantiate(b, imports); });
-      });
+    // Every browser that runs the module (bulk memory: Chromium 75, Firefox
+    // 79, Safari 15) compiles it streaming.
+    : WebAssembly.instantiateStreaming(source, imports);
   return made.then(function (m) {
     x = m.instance.exports;
     u8 = new Uint8Array(x.memory.buffer);
     x._initialize();
-    // Writes strings into the scratch buffer; answers [offset, length] pairs.
-    function args(list) {
-      var cap = 0, off = 0, out = [], i;
-      for (i = 0; i < list.length; i++) cap += 3 * String(list[i]).length;
-      var view = mem(x.cs_buffer(cap || 1), cap);
-      for (i = 0; i < list.length; i++) {
-        var r = enc.encodeInto(String(list[i]), view.subarray(off));
-        out.push(off, r.written);
-        off += r.written;
-      }
-      return out;
+    // Writes v (as a string) into the scratch buffer at `off`; answers its
+    // length in bytes. The buffer may move as it grows, its offsets hold.
+    var cap = 0, scratch;
+    function put(v, off) {
+      v = String(v);
+      if (off + 3 * v.length > cap) scratch = x.cs_buffer(cap = off + 3 * v.length + 256);
+      return utf8(v, heap(), scratch + off);
     }
     var S = ['site', 'endpoint', 'sdkVersion', 'tabId', 'language', 'timeZone',
       'url', 'referrer', 'title', 'name', 'currency', 'selector', 'text', 'href'];
@@ -82,7 +89,7 @@ function csCore(source, store) {
     function fields(o) {
       var i, a;
       for (i = 0; i < S.length; i++) {
-        if (o[S[i]] != null && o[S[i]] !== '') { a = args([o[S[i]]]); x.cs_set(i, a[0], a[1]); }
+        if ((a = o[S[i]]) != null && a !== '') x.cs_set(i, 0, put(a, 0));
       }
       for (i = 0; i < N.length; i++) {
         if (o[N[i]] != null) x.cs_set_number(i, +o[N[i]]);
@@ -96,20 +103,19 @@ function csCore(source, store) {
       track: function (type, o) {
         x.cs_event(type);
         fields(o);
-        var p = o.props, k, v, a;
+        var p = o.props, k, v, n;
         if (p) for (k in p) {
           v = p[k];
           if (typeof v == 'number' || typeof v == 'boolean') {
-            a = args([k]);
-            x.cs_prop(a[0], a[1], typeof v == 'number' ? 1 : 2, 0, 0, +v);
+            x.cs_prop(0, put(k, 0), typeof v == 'number' ? 1 : 2, 0, 0, +v);
           } else if (v != null) {
-            a = args([k, v]);
-            x.cs_prop(a[0], a[1], 0, a[2], a[3], 0);
+            n = put(k, 0);
+            x.cs_prop(0, n, 0, n, put(v, n), 0);
           }
         }
         return x.cs_track();
       },
-      identify: function (id) { var a = args([id]); return x.cs_identify(a[0], a[1]); },
+      identify: function (id) { return x.cs_identify(0, put(id, 0)); },
       reset: function () { x.cs_reset(); },
       consent: function (c) { x.cs_consent(c); },
       timeout: function (s) { return x.cs_session_timeout(s); },
