@@ -1,6 +1,6 @@
 #include "processor/enrich/clean_event.h"
 
-#include <json_writer.h>
+#include <json_writer.h>  // append_json_string and friends
 
 #include <chrono>
 #include <cmath>
@@ -12,13 +12,67 @@
 
 namespace clickstream::enrich {
 
-std::string utc_date(std::int64_t ms) {
+namespace {
+
+// "YYYY-MM-DD" (UTC) appended to `out`, without printf for the years of
+// four digits (every event time the batch schema accepts).
+void append_utc_date(std::string& out, std::int64_t ms) {
     using namespace std::chrono;
     const auto days = floor<std::chrono::days>(sys_time<milliseconds>(milliseconds(ms)));
     const year_month_day ymd{days};
-    char out[16];
-    std::snprintf(out, sizeof out, "%04d-%02u-%02u", static_cast<int>(ymd.year()),
-                  static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()));
+    const int y = static_cast<int>(ymd.year());
+    const auto m = static_cast<unsigned>(ymd.month());
+    const auto d = static_cast<unsigned>(ymd.day());
+    if (y < 0 || y > 9999) {
+        char text[16];
+        const int n = std::snprintf(text, sizeof text, "%04d-%02u-%02u", y, m, d);
+        out.append(text, static_cast<std::size_t>(n));
+        return;
+    }
+    const char text[10] = {static_cast<char>('0' + y / 1000),
+                           static_cast<char>('0' + y / 100 % 10),
+                           static_cast<char>('0' + y / 10 % 10),
+                           static_cast<char>('0' + y % 10),
+                           '-',
+                           static_cast<char>('0' + m / 10),
+                           static_cast<char>('0' + m % 10),
+                           '-',
+                           static_cast<char>('0' + d / 10),
+                           static_cast<char>('0' + d % 10)};
+    out.append(text, sizeof text);
+}
+
+// The clean event's members after the first, written straight into the
+// string: `,"name":` then the value. The names are this file's literals,
+// which need no escape, so they are appended as they are.
+void key(std::string& s, std::string_view name) {
+    s += ',';
+    s += '"';
+    s.append(name);
+    s += '"';
+    s += ':';
+}
+
+void str(std::string& s, std::string_view name, std::string_view v) {
+    key(s, name);
+    append_json_string(s, v);
+}
+
+void integer(std::string& s, std::string_view name, std::int64_t v) {
+    key(s, name);
+    append_json_integer(s, v);
+}
+
+void boolean(std::string& s, std::string_view name, bool v) {
+    key(s, name);
+    s.append(v ? "true" : "false");
+}
+
+}  // namespace
+
+std::string utc_date(std::int64_t ms) {
+    std::string out;
+    append_utc_date(out, ms);
     return out;
 }
 
@@ -78,6 +132,7 @@ void event_enricher::begin_batch(const batch& b, const raw_metadata& meta) {
     browser_version_ =
         version(ua.browser.major, ua.browser.minor, ua.browser.patch, ua.browser.patch_minor);
     os_version_ = version(ua.os.major, ua.os.minor, ua.os.patch, ua.os.patch_minor);
+    write_batch_members(b, meta);
     // Rules 1-6 of the bot filter read only what the batch shares (site,
     // user agent, address, automation flag): one check per batch, and one per
     // distinct combination while it stays in the cache. The address's text
@@ -101,6 +156,52 @@ void event_enricher::begin_batch(const batch& b, const raw_metadata& meta) {
     batch_bot_ = bot_cache_.insert(bot_key_, data_.bots.check(signals));
 }
 
+void event_enricher::write_batch_members(const batch& b, const raw_metadata& m) {
+    // The runs of clean event members that every event of the batch shares,
+    // in the clean event's member order (enrich() splices them in between
+    // the per-event members, so the object reads exactly as if written
+    // member by member).
+    const batch_context& cx = b.context;
+    frag_site_.assign("{\"site\":");
+    append_json_string(frag_site_, b.site);
+    frag_times_.clear();
+    integer(frag_times_, "receive_time_ms", m.receive_ms);
+    integer(frag_times_, "sent_at_ms", b.sent_at);
+    frag_ids_.clear();
+    str(frag_ids_, "anonymous_id", cx.anonymous_id);
+    str(frag_ids_, "user_id", cx.user_id);
+    frag_tab_.clear();
+    str(frag_tab_, "tab_id", cx.tab_id);
+    str(frag_tab_, "platform", cx.platform);
+    const user_agent_info& ua = *ua_;
+    frag_device_.clear();
+    str(frag_device_, "browser_family", ua.browser.family);
+    str(frag_device_, "browser_version", browser_version_);
+    str(frag_device_, "os_family", ua.os.family);
+    str(frag_device_, "os_version", os_version_);
+    str(frag_device_, "device_family", ua.device.family);
+    str(frag_device_, "device_brand", ua.device.brand);
+    str(frag_device_, "device_model", ua.device.model);
+    str(frag_device_, "device_type", to_string(ua.type));
+    str(frag_device_, "country", country_);
+    str(frag_device_, "ip", ip_text_);
+    frag_context_.clear();
+    str(frag_context_, "language", cx.language);
+    str(frag_context_, "time_zone", cx.time_zone);
+    integer(frag_context_, "screen_w", cx.screen ? cx.screen->w : 0);
+    integer(frag_context_, "screen_h", cx.screen ? cx.screen->h : 0);
+    integer(frag_context_, "viewport_w", cx.viewport ? cx.viewport->w : 0);
+    integer(frag_context_, "viewport_h", cx.viewport ? cx.viewport->h : 0);
+    str(frag_context_, "app_name", cx.app_name);
+    str(frag_context_, "app_version", cx.app_version);
+    str(frag_context_, "sdk_name", b.sdk_name);
+    str(frag_context_, "sdk_version", b.sdk_version);
+    integer(frag_context_, "sdk_session_timeout_s", cx.session_timeout_s);
+    frag_request_.clear();
+    str(frag_request_, "request_id", m.request_id);
+    str(frag_request_, "source", m.source.empty() ? std::string_view("batch") : m.source);
+}
+
 enriched_event event_enricher::enrich(std::size_t index) {
     enriched_event out;
     enrich(index, out);
@@ -111,7 +212,6 @@ void event_enricher::enrich(std::size_t index, enriched_event& out) {
     const batch& b = *batch_;
     const batch_event& e = b.events[index];
     const raw_metadata& m = *meta_;
-    const user_agent_info& ua = *ua_;
 
     event_clocks clocks;
     clocks.receive_ms = m.receive_ms;
@@ -150,97 +250,77 @@ void event_enricher::enrich(std::size_t index, enriched_event& out) {
     const std::int64_t device_ms = e.true_ts.value_or(e.ts);
     std::string& s = out.clean;
     s.clear();
-    json_writer w(s);
-    w.begin_object()
-        .string_member("site", b.site)
-        .string_member("session_id", e.session_id)
-        .string_member("event_id", e.id)
-        .string_member("device_date", utc_date(device_ms))
-        .integer_member("device_ts_ms", e.ts)
-        .integer_member("event_time_ms", time.event_ms)
-        .integer_member("receive_time_ms", m.receive_ms)
-        .integer_member("sent_at_ms", b.sent_at)
-        .integer_member("clock_skew_ms", time.clock_skew_ms)
-        .string_member("time_source",
-                       time.source == time_source::true_ts ? "true_ts" : "skew_corrected")
-        .begin_array("time_flags");
+    s.append(frag_site_);
+    str(s, "session_id", e.session_id);
+    str(s, "event_id", e.id);
+    key(s, "device_date");
+    s += '"';
+    append_utc_date(s, device_ms);
+    s += '"';
+    integer(s, "device_ts_ms", e.ts);
+    integer(s, "event_time_ms", time.event_ms);
+    s.append(frag_times_);
+    integer(s, "clock_skew_ms", time.clock_skew_ms);
+    str(s, "time_source", time.source == time_source::true_ts ? "true_ts" : "skew_corrected");
+    key(s, "time_flags");
+    s += '[';
+    bool first_flag = true;
     for (const auto name : time_flag_names(time.flags)) {
-        flag_text_.clear();
-        append_json_string(flag_text_, name);
-        w.raw_element(flag_text_);
+        if (!first_flag) s += ',';
+        first_flag = false;
+        append_json_string(s, name);
     }
-    w.end_array()
-        .string_member("type", e.type)
-        .string_member("name", e.name)
-        .string_member("anonymous_id", b.context.anonymous_id)
-        .string_member("user_id", b.context.user_id)
-        .integer_member("session_index", e.session_index)
-        .integer_member("seq", e.seq)
-        .string_member("tab_id", b.context.tab_id)
-        .string_member("platform", b.context.platform)
-        .string_member("url", e.url)
-        .string_member("url_scheme", page.scheme)
-        .string_member("url_host", page.host)
-        .string_member("url_path", page.normalized_path)
-        .string_member("url_query", page.query)
-        .string_member("url_fragment", page.fragment)
-        .string_member("title", e.title)
-        .string_member("referrer", e.referrer)
-        .string_member("referrer_host", ref.host)
-        .string_member("referrer_medium", to_string(ref.medium))
-        .string_member("referrer_source", ref.source)
-        .string_member("referrer_term", ref.term)
-        .string_member("utm_source", c.source)
-        .string_member("utm_medium", c.medium)
-        .string_member("utm_campaign", c.name)
-        .string_member("utm_term", c.term)
-        .string_member("utm_content", c.content)
-        .string_member("utm_id", c.id)
-        .string_member("click_id", click)
-        .string_member("click_id_type", click_type)
-        .string_member("channel", to_string(classify_channel(c, ref, source_medium)))
-        .string_member("browser_family", ua.browser.family)
-        .string_member("browser_version", browser_version_)
-        .string_member("os_family", ua.os.family)
-        .string_member("os_version", os_version_)
-        .string_member("device_family", ua.device.family)
-        .string_member("device_brand", ua.device.brand)
-        .string_member("device_model", ua.device.model)
-        .string_member("device_type", to_string(ua.type))
-        .string_member("country", country_)
-        .string_member("ip", ip_text_)
-        .string_member("element_selector", e.element ? std::string_view(e.element->selector) : "")
-        .string_member("element_text", e.element ? std::string_view(e.element->text) : "")
-        .string_member("element_href", e.element ? std::string_view(e.element->href) : "")
-        .bool_member("element_outbound", e.element && e.element->outbound.value_or(false))
-        .integer_member("scroll_depth", e.depth.value_or(0))
-        // A batch body cannot carry a non-finite number (nlohmann's lexer
-        // refuses 1e400); a pixel's `v=inf` can: JSON has no such number.
-        .number_member("value", std::isfinite(e.value.value_or(0.0)) ? e.value.value_or(0.0) : 0.0)
-        .string_member("currency", e.currency)
-        .string_member("props", e.props.empty() ? std::string_view("{}") : e.props)
-        .string_member("language", b.context.language)
-        .string_member("time_zone", b.context.time_zone)
-        .integer_member("screen_w", b.context.screen ? b.context.screen->w : 0)
-        .integer_member("screen_h", b.context.screen ? b.context.screen->h : 0)
-        .integer_member("viewport_w", b.context.viewport ? b.context.viewport->w : 0)
-        .integer_member("viewport_h", b.context.viewport ? b.context.viewport->h : 0)
-        .string_member("app_name", b.context.app_name)
-        .string_member("app_version", b.context.app_version)
-        .string_member("sdk_name", b.sdk_name)
-        .string_member("sdk_version", b.sdk_version)
-        .integer_member("sdk_session_timeout_s", b.context.session_timeout_s)
-        // Dropped counts are per batch: carried by its first event only, so a
-        // sum over clean events counts each batch once.
-        .integer_member("dropped_queue_full", index == 0 ? b.dropped.queue_full : 0)
-        .integer_member("dropped_consent_denied", index == 0 ? b.dropped.consent_denied : 0)
-        .integer_member("dropped_rejected", index == 0 ? b.dropped.rejected : 0)
-        .string_member("request_id", m.request_id)
-        .string_member("source", m.source.empty() ? std::string_view("batch") : m.source)
-        .bool_member("is_bot", out.bot.bot)
-        .string_member("bot_rule", out.bot.bot ? to_string(out.bot.rule) : "")
-        .string_member("bot_detail", out.bot.detail)
-        .end_object();
+    s += ']';
+    str(s, "type", e.type);
+    str(s, "name", e.name);
+    s.append(frag_ids_);
+    integer(s, "session_index", e.session_index);
+    integer(s, "seq", e.seq);
+    s.append(frag_tab_);
+    str(s, "url", e.url);
+    str(s, "url_scheme", page.scheme);
+    str(s, "url_host", page.host);
+    str(s, "url_path", page.normalized_path);
+    str(s, "url_query", page.query);
+    str(s, "url_fragment", page.fragment);
+    str(s, "title", e.title);
+    str(s, "referrer", e.referrer);
+    str(s, "referrer_host", ref.host);
+    str(s, "referrer_medium", to_string(ref.medium));
+    str(s, "referrer_source", ref.source);
+    str(s, "referrer_term", ref.term);
+    str(s, "utm_source", c.source);
+    str(s, "utm_medium", c.medium);
+    str(s, "utm_campaign", c.name);
+    str(s, "utm_term", c.term);
+    str(s, "utm_content", c.content);
+    str(s, "utm_id", c.id);
+    str(s, "click_id", click);
+    str(s, "click_id_type", click_type);
+    str(s, "channel", to_string(classify_channel(c, ref, source_medium)));
+    s.append(frag_device_);
+    str(s, "element_selector", e.element ? std::string_view(e.element->selector) : "");
+    str(s, "element_text", e.element ? std::string_view(e.element->text) : "");
+    str(s, "element_href", e.element ? std::string_view(e.element->href) : "");
+    boolean(s, "element_outbound", e.element && e.element->outbound.value_or(false));
+    integer(s, "scroll_depth", e.depth.value_or(0));
+    // A batch body cannot carry a non-finite number (nlohmann's lexer
+    // refuses 1e400); a pixel's `v=inf` can: JSON has no such number.
+    key(s, "value");
+    append_json_number(s, std::isfinite(e.value.value_or(0.0)) ? e.value.value_or(0.0) : 0.0);
+    str(s, "currency", e.currency);
+    str(s, "props", e.props.empty() ? std::string_view("{}") : e.props);
+    s.append(frag_context_);
+    // Dropped counts are per batch: carried by its first event only, so a
+    // sum over clean events counts each batch once.
+    integer(s, "dropped_queue_full", index == 0 ? b.dropped.queue_full : 0);
+    integer(s, "dropped_consent_denied", index == 0 ? b.dropped.consent_denied : 0);
+    integer(s, "dropped_rejected", index == 0 ? b.dropped.rejected : 0);
+    s.append(frag_request_);
+    boolean(s, "is_bot", out.bot.bot);
+    str(s, "bot_rule", out.bot.bot ? to_string(out.bot.rule) : "");
+    str(s, "bot_detail", out.bot.detail);
+    s += '}';
 }
 
 }  // namespace clickstream::enrich

@@ -96,6 +96,10 @@ public:
     const ua_cache& user_agent_cache() const noexcept { return ua_cache_; }
 
 private:
+    // The clean event's members shared by every event of the batch, as
+    // JSON runs (each but frag_site_ starting with a comma).
+    void write_batch_members(const batch& b, const raw_metadata& m);
+
     const enrich_data& data_;
     enricher_options options_;
     ua_cache ua_cache_;
@@ -114,7 +118,9 @@ private:
     std::string ip_text_, country_;
     std::string browser_version_, os_version_;
     bot_verdict batch_bot_;  // rules 1-6, the same for every event of the batch
-    std::string rate_key_, flag_text_;
+    std::string rate_key_;
+    std::string frag_site_, frag_times_, frag_ids_, frag_tab_, frag_device_, frag_context_,
+        frag_request_;
     const std::vector<std::string>* own_domains_ = nullptr;
 };
 
