@@ -1,58 +1,270 @@
 #include "json_tape.h"
 
-#include <nlohmann/json.hpp>
+#include <cmath>
+#include <cstdint>
+#include <cstdlib>
 
 namespace clickstream::enrich::detail {
 
-// nlohmann's SAX events → tape nodes. Each handler returns true to go on.
+namespace {
+
+bool is_space(char c) noexcept {
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+
+bool is_digit(char c) noexcept {
+    return c >= '0' && c <= '9';
+}
+
+int hex_value(char c) noexcept {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+}
+
+// Four hex digits at p (p moves past them), or -1.
+long read_hex4(const char*& p, const char* end) noexcept {
+    if (end - p < 4) return -1;
+    long v = 0;
+    for (int i = 0; i < 4; ++i) {
+        const int h = hex_value(p[i]);
+        if (h < 0) return -1;
+        v = v * 16 + h;
+    }
+    p += 4;
+    return v;
+}
+
+void append_utf8(std::string& out, unsigned long cp) {
+    if (cp < 0x80) {
+        out += static_cast<char>(cp);
+    } else if (cp < 0x800) {
+        out += static_cast<char>(0xC0 | (cp >> 6));
+        out += static_cast<char>(0x80 | (cp & 0x3F));
+    } else if (cp < 0x10000) {
+        out += static_cast<char>(0xE0 | (cp >> 12));
+        out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+        out += static_cast<char>(0x80 | (cp & 0x3F));
+    } else {
+        out += static_cast<char>(0xF0 | (cp >> 18));
+        out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
+        out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+        out += static_cast<char>(0x80 | (cp & 0x3F));
+    }
+}
+
+// Length of the well-formed UTF-8 sequence at p (RFC 3629: no overlong
+// forms, no surrogates, nothing above U+10FFFF), or 0.
+std::size_t utf8_length(const char* p, const char* end) noexcept {
+    const auto b0 = static_cast<unsigned char>(*p);
+    std::size_t n = 0;
+    unsigned char lo = 0x80, hi = 0xBF;
+    if (b0 >= 0xC2 && b0 <= 0xDF) {
+        n = 2;
+    } else if (b0 >= 0xE0 && b0 <= 0xEF) {
+        n = 3;
+        if (b0 == 0xE0) lo = 0xA0;
+        if (b0 == 0xED) hi = 0x9F;
+    } else if (b0 >= 0xF0 && b0 <= 0xF4) {
+        n = 4;
+        if (b0 == 0xF0) lo = 0x90;
+        if (b0 == 0xF4) hi = 0x8F;
+    } else {
+        return 0;
+    }
+    if (static_cast<std::size_t>(end - p) < n) return 0;
+    for (std::size_t k = 1; k < n; ++k) {
+        const auto b = static_cast<unsigned char>(p[k]);
+        if (b < (k == 1 ? lo : 0x80) || b > (k == 1 ? hi : 0xBF)) return 0;
+    }
+    return n;
+}
+
+// The string literal at p (its opening quote), decoded and appended to
+// `out`; p moves past the closing quote. False when it is not a valid JSON
+// string.
+bool read_string(const char*& p, const char* end, std::string& out) {
+    ++p;
+    while (true) {
+        // Most bytes need nothing: copy each run of them in one append.
+        const char* run = p;
+        while (p != end) {
+            const auto c = static_cast<unsigned char>(*p);
+            if (c == '"' || c == '\\' || c < 0x20 || c >= 0x80) break;
+            ++p;
+        }
+        out.append(run, static_cast<std::size_t>(p - run));
+        if (p == end) return false;
+        const auto c = static_cast<unsigned char>(*p);
+        if (c == '"') {
+            ++p;
+            return true;
+        }
+        if (c < 0x20) return false;  // control characters must be escaped
+        if (c >= 0x80) {
+            const std::size_t n = utf8_length(p, end);
+            if (n == 0) return false;
+            out.append(p, n);
+            p += n;
+            continue;
+        }
+        // An escape.
+        if (++p == end) return false;
+        switch (*p++) {
+            case '"':
+                out += '"';
+                break;
+            case '\\':
+                out += '\\';
+                break;
+            case '/':
+                out += '/';
+                break;
+            case 'b':
+                out += '\b';
+                break;
+            case 'f':
+                out += '\f';
+                break;
+            case 'n':
+                out += '\n';
+                break;
+            case 'r':
+                out += '\r';
+                break;
+            case 't':
+                out += '\t';
+                break;
+            case 'u': {
+                const long first = read_hex4(p, end);
+                if (first < 0) return false;
+                unsigned long cp = static_cast<unsigned long>(first);
+                if (cp >= 0xD800 && cp <= 0xDBFF) {
+                    // A high surrogate: a low one must follow at once.
+                    if (end - p < 2 || p[0] != '\\' || p[1] != 'u') return false;
+                    p += 2;
+                    const long second = read_hex4(p, end);
+                    if (second < 0xDC00 || second > 0xDFFF) return false;
+                    cp = 0x10000 + ((cp - 0xD800) << 10) +
+                         (static_cast<unsigned long>(second) - 0xDC00);
+                } else if (cp >= 0xDC00 && cp <= 0xDFFF) {
+                    return false;  // a low surrogate alone
+                }
+                append_utf8(out, cp);
+                break;
+            }
+            default:
+                return false;
+        }
+    }
+}
+
+}  // namespace
+
+// The tape is built by one pass over the text, without recursion: open_
+// holds the containers being filled. What it accepts, and the numbers it
+// reads, are nlohmann::json's (the library the rest of the project parses
+// with): RFC 8259 strictly, a UTF-8 byte order mark allowed at the start,
+// well-formed UTF-8 only (RFC 3629), surrogate escapes only in pairs, an
+// integer that does not fit 64 bits read as a double, a double that
+// overflows refused, nothing but whitespace after the value (up to a NUL)
+// (tests/unit/processor/enrich/json_tape_test.cpp holds the two together).
 class tape_builder {
 public:
-    using json = nlohmann::json;
     explicit tape_builder(json_tape& t) : t_(t) {}
 
-    bool null() { return scalar(tape_kind::null); }
-    bool boolean(bool v) {
-        scalar(tape_kind::boolean);
-        t_.nodes_.back().boolean = v;
-        return true;
-    }
-    bool number_integer(json::number_integer_t v) {
-        scalar(tape_kind::integer);
-        t_.nodes_.back().number.integer = v;
-        return true;
-    }
-    bool number_unsigned(json::number_unsigned_t v) {
-        scalar(tape_kind::unsigned_);
-        t_.nodes_.back().number.unsigned_ = v;
-        return true;
-    }
-    bool number_float(json::number_float_t v, const json::string_t& /*text*/) {
-        scalar(tape_kind::floating);
-        t_.nodes_.back().number.floating = v;
-        return true;
-    }
-    bool string(json::string_t& v) {
-        scalar(tape_kind::string);
-        auto& n = t_.nodes_.back();
-        n.str_at = static_cast<std::uint32_t>(t_.arena_.size());
-        n.str_size = static_cast<std::uint32_t>(v.size());
-        t_.arena_.append(v);
-        return true;
-    }
-    bool binary(json::binary_t& /*v*/) { return false; }  // not in JSON text
-    bool start_object(std::size_t /*elements*/) { return open(tape_kind::object); }
-    bool key(json::string_t& k) {
+    bool parse(std::string_view text) {
+        const char* p = text.data();
+        const char* const end = p + text.size();
+        if (p != end && static_cast<unsigned char>(*p) == 0xEF) {
+            if (end - p < 3 || static_cast<unsigned char>(p[1]) != 0xBB ||
+                static_cast<unsigned char>(p[2]) != 0xBF) {
+                return false;
+            }
+            p += 3;
+        }
+        // Expecting a value.
+    value:
+        while (p != end && is_space(*p)) ++p;
+        if (p == end) return false;
+        switch (*p) {
+            case '{':
+                open(tape_kind::object);
+                ++p;
+                while (p != end && is_space(*p)) ++p;
+                if (p != end && *p == '}') {
+                    ++p;
+                    close();
+                    goto after_value;
+                }
+                goto member;
+            case '[':
+                open(tape_kind::array);
+                ++p;
+                while (p != end && is_space(*p)) ++p;
+                if (p != end && *p == ']') {
+                    ++p;
+                    close();
+                    goto after_value;
+                }
+                goto value;
+            case '"': {
+                const auto at = static_cast<std::uint32_t>(t_.arena_.size());
+                if (!read_string(p, end, t_.arena_)) return false;
+                tape_node& n = scalar(tape_kind::string);
+                n.str_at = at;
+                n.str_size = static_cast<std::uint32_t>(t_.arena_.size() - at);
+                goto after_value;
+            }
+            case 't':
+                if (!literal(p, end, "true")) return false;
+                scalar(tape_kind::boolean).boolean = true;
+                goto after_value;
+            case 'f':
+                if (!literal(p, end, "false")) return false;
+                scalar(tape_kind::boolean).boolean = false;
+                goto after_value;
+            case 'n':
+                if (!literal(p, end, "null")) return false;
+                scalar(tape_kind::null);
+                goto after_value;
+            default:
+                if (*p == '-' || is_digit(*p)) {
+                    if (!number(p, end)) return false;
+                    goto after_value;
+                }
+                return false;
+        }
+        // Expecting a member's key (after '{' or ',' in an object).
+    member:
+        while (p != end && is_space(*p)) ++p;
+        if (p == end || *p != '"') return false;
         key_at_ = static_cast<std::uint32_t>(t_.arena_.size());
-        key_size_ = static_cast<std::uint32_t>(k.size());
-        t_.arena_.append(k);
-        return true;
-    }
-    bool end_object() { return close(); }
-    bool start_array(std::size_t /*elements*/) { return open(tape_kind::array); }
-    bool end_array() { return close(); }
-    bool parse_error(std::size_t /*position*/, const std::string& /*token*/,
-                     const nlohmann::detail::exception& /*e*/) {
-        return false;
+        if (!read_string(p, end, t_.arena_)) return false;
+        key_size_ = static_cast<std::uint32_t>(t_.arena_.size() - key_at_);
+        while (p != end && is_space(*p)) ++p;
+        if (p == end || *p != ':') return false;
+        ++p;
+        goto value;
+        // After a value: the end, or a comma or the close of its container.
+    after_value:
+        while (p != end && is_space(*p)) ++p;
+        // nlohmann's lexer takes a NUL byte for the end of the input (as in
+        // a C string): what follows one after the value is never read.
+        if (t_.open_.empty()) return p == end || *p == '\0';
+        if (p == end) return false;
+        {
+            const bool in_object = t_.nodes_[t_.open_.back()].kind == tape_kind::object;
+            const char c = *p++;
+            if (c == ',') {
+                if (in_object) goto member;
+                goto value;
+            }
+            if (c != (in_object ? '}' : ']')) return false;
+            close();
+            goto after_value;
+        }
     }
 
 private:
@@ -71,22 +283,87 @@ private:
         t_.nodes_.push_back(n);
         return t_.nodes_.back();
     }
-    bool scalar(tape_kind kind) {
+    tape_node& scalar(tape_kind kind) {
         // Two statements: in `add(kind).end = size()` the size is read first
         // (C++17 sequences an assignment's right side before its left), which
         // made a scalar its own next sibling.
         tape_node& n = add(kind);
         n.end = static_cast<std::uint32_t>(t_.nodes_.size());
-        return true;
+        return n;
     }
-    bool open(tape_kind kind) {
+    void open(tape_kind kind) {
         add(kind);
         t_.open_.push_back(static_cast<std::uint32_t>(t_.nodes_.size() - 1));
-        return true;
     }
-    bool close() {
+    void close() {
         t_.nodes_[t_.open_.back()].end = static_cast<std::uint32_t>(t_.nodes_.size());
         t_.open_.pop_back();
+    }
+
+    static bool literal(const char*& p, const char* end, std::string_view word) noexcept {
+        if (static_cast<std::size_t>(end - p) < word.size() ||
+            std::string_view(p, word.size()) != word) {
+            return false;
+        }
+        p += word.size();
+        return true;
+    }
+
+    // A number at p: -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)?. Without
+    // fraction or exponent it is an integer (negative: integer, else
+    // unsigned_) when it fits 64 bits, else a double, as nlohmann reads it.
+    bool number(const char*& p, const char* end) {
+        const char* const start = p;
+        const bool negative = *p == '-';
+        if (negative) ++p;
+        if (p == end) return false;
+        if (*p == '0') {
+            ++p;
+        } else if (is_digit(*p)) {
+            while (p != end && is_digit(*p)) ++p;
+        } else {
+            return false;
+        }
+        bool integral = true;
+        if (p != end && *p == '.') {
+            integral = false;
+            ++p;
+            if (p == end || !is_digit(*p)) return false;
+            while (p != end && is_digit(*p)) ++p;
+        }
+        if (p != end && (*p == 'e' || *p == 'E')) {
+            integral = false;
+            ++p;
+            if (p != end && (*p == '+' || *p == '-')) ++p;
+            if (p == end || !is_digit(*p)) return false;
+            while (p != end && is_digit(*p)) ++p;
+        }
+        if (integral) {
+            std::uint64_t magnitude = 0;
+            bool fits = true;
+            for (const char* d = start + (negative ? 1 : 0); d != p; ++d) {
+                const auto digit = static_cast<std::uint64_t>(*d - '0');
+                if (magnitude > (UINT64_MAX - digit) / 10) {
+                    fits = false;
+                    break;
+                }
+                magnitude = magnitude * 10 + digit;
+            }
+            if (fits && !negative) {
+                scalar(tape_kind::unsigned_).number.unsigned_ = magnitude;
+                return true;
+            }
+            if (fits && magnitude <= static_cast<std::uint64_t>(INT64_MAX) + 1) {
+                scalar(tape_kind::integer).number.integer =
+                    static_cast<std::int64_t>(0 - magnitude);
+                return true;
+            }
+        }
+        // strtod reads up to a NUL: the token is copied out first.
+        const std::string token(start, p);
+        const double v = std::strtod(token.c_str(), nullptr);
+        if (!std::isfinite(v)) return false;  // nlohmann: "number overflow"
+        scalar(tape_kind::floating).number.floating = v;
         return true;
     }
 
@@ -98,13 +375,11 @@ bool json_tape::parse(std::string_view text) {
     nodes_.clear();
     arena_.clear();
     open_.clear();
-    // The arena holds every string once: never more bytes than the text.
+    // The arena holds every string once, decoded: never more bytes than the
+    // text.
     arena_.reserve(text.size());
     tape_builder builder(*this);
-    // strict: nothing but whitespace may follow the value.
-    return nlohmann::json::sax_parse(text.begin(), text.end(), &builder,
-                                     nlohmann::json::input_format_t::json, true) &&
-           !nodes_.empty();
+    return builder.parse(text) && !nodes_.empty();
 }
 
 double tape_ref::as_double() const noexcept {
