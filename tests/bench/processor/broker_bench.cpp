@@ -7,9 +7,14 @@
 //   (processor::kafka_io: the transactional consumer and producer, the same
 //   settings from the same config) in a loop that enriches nothing: poll,
 //   produce as many messages as the stage makes of each raw message (the
-//   count rides in a `bench_outputs` header, which the stage ignores), each
-//   of an average clean event's size, commit after `stage.max_records`
-//   messages or `stage.commit_interval_ms`, as the stage does.
+//   count rides in a `bench_outputs` header, which the stage ignores), commit
+//   after `stage.max_records` messages or `stage.commit_interval_ms`, as the
+//   stage does. What it produces are the stage's own outputs, keys and
+//   values, made in-process from the first 2,000 raw messages and taken in
+//   turn: the producer compresses (lz4) and partitions (by key) the same
+//   bytes the stage's does. (A run of one repeated byte of the same size,
+//   unkeyed, cost the ceiling's producer a fraction of the stage's: lz4
+//   folds it to nothing and unkeyed messages fill one partition's batch.)
 //
 // Each runs as its own process on its own topics. The driver starts it,
 // waits for its start-up line, samples its CPU time (/proc/<pid>/stat),
@@ -21,7 +26,7 @@
 // and consumer group when it is done.
 //
 // Usage: processor_broker_bench [--batches N] [--runs R]   (figures: JSON on stdout)
-//        processor_broker_bench ceiling --config FILE --clean-bytes B
+//        processor_broker_bench ceiling --config FILE --outputs FILE
 // Needs the local stack (CLICKSTREAM_KAFKA_BOOTSTRAP, default 127.0.0.1:19092).
 #include <fcntl.h>
 #include <librdkafka/rdkafka.h>
@@ -40,6 +45,7 @@
 #include <fstream>
 #include <iostream>
 #include <map>
+#include <optional>
 #include <sstream>
 #include <stdexcept>
 #include <thread>
@@ -76,7 +82,45 @@ std::string brokers() {
 
 std::atomic<bool> stop_ceiling{false};
 
-int run_ceiling(const std::filesystem::path& config_file, std::size_t clean_bytes) {
+// The sample of the stage's outputs (write_outputs): key and value of each.
+struct sample_output {
+    std::optional<std::string> key;
+    std::string value;
+};
+
+void write_outputs(const std::filesystem::path& file, const std::vector<sample_output>& outputs) {
+    std::ofstream out(file, std::ios::binary);
+    for (const auto& o : outputs) {
+        const std::uint32_t sizes[3] = {o.key ? 1U : 0U,
+                                        static_cast<std::uint32_t>(o.key ? o.key->size() : 0),
+                                        static_cast<std::uint32_t>(o.value.size())};
+        out.write(reinterpret_cast<const char*>(sizes), sizeof sizes);
+        if (o.key) out.write(o.key->data(), static_cast<std::streamsize>(o.key->size()));
+        out.write(o.value.data(), static_cast<std::streamsize>(o.value.size()));
+    }
+    if (!out) die("cannot write " + file.string());
+}
+
+std::vector<sample_output> read_outputs(const std::filesystem::path& file) {
+    std::ifstream in(file, std::ios::binary);
+    std::vector<sample_output> outputs;
+    std::uint32_t sizes[3];
+    while (in.read(reinterpret_cast<char*>(sizes), sizeof sizes)) {
+        sample_output o;
+        if (sizes[0] != 0) {
+            o.key.emplace(sizes[1], '\0');
+            in.read(o.key->data(), sizes[1]);
+        }
+        o.value.resize(sizes[2]);
+        in.read(o.value.data(), sizes[2]);
+        outputs.push_back(std::move(o));
+    }
+    if (outputs.empty()) die("no outputs in " + file.string());
+    return outputs;
+}
+
+int run_ceiling(const std::filesystem::path& config_file,
+                const std::filesystem::path& outputs_file) {
     // Read as the service reads it (common/config.h): the same settings.
     const auto o = processor::parse_options(common::load_config(
         processor::default_config(bench::root()), config_file, common::process_environment()));
@@ -91,7 +135,8 @@ int run_ceiling(const std::filesystem::path& config_file, std::size_t clean_byte
     std::size_t records = 0;
     bool open = false;
     auto opened = clock_type::now();
-    const std::string filler(clean_bytes, 'x');
+    const std::vector<sample_output> sample = read_outputs(outputs_file);
+    std::size_t next_output = 0;
     while (!stop_ceiling) {
         if (!open) {
             if (!kafka.begin()) die("begin failed");
@@ -115,9 +160,10 @@ int run_ceiling(const std::filesystem::path& config_file, std::size_t clean_byte
             const int outputs = n == nullptr ? 0 : std::stoi(n->value);
             for (int k = 0; k < outputs; ++k) {
                 processor::output_record out;
+                const sample_output& made = sample[next_output++ % sample.size()];
                 out.topic = o.stage.topics.clean;
-                out.key = r.key;
-                out.value = filler;
+                out.key = made.key;
+                out.value = made.value;
                 if (!kafka.produce(std::move(out))) die("produce failed");
             }
         }
@@ -311,7 +357,7 @@ struct measured {
 // One process (the stage or the ceiling) over its own topics.
 measured run_one(const std::string& which, int run, const std::vector<bench::raw_message>& messages,
                  const std::vector<int>& outputs, std::uint64_t total_outputs,
-                 std::size_t clean_bytes, const std::filesystem::path& self) {
+                 const std::vector<sample_output>& sample, const std::filesystem::path& self) {
     const std::string prefix =
         "bench-enrich-" + std::to_string(getpid()) + "-" + std::to_string(run) + "-" + which + "-";
     const std::string raw = prefix + "raw", group = prefix + "group";
@@ -340,8 +386,10 @@ measured run_one(const std::string& which, int run, const std::vector<bench::raw
         argv = {CLICKSTREAM_PROCESSOR_BIN, "enrich", "--config", config_file.string()};
         ready_line = "enrich_started";
     } else {
-        argv = {self.string(),        "ceiling",       "--config",
-                config_file.string(), "--clean-bytes", std::to_string(clean_bytes)};
+        const auto outputs_file = dir / "outputs.bin";
+        write_outputs(outputs_file, sample);
+        argv = {self.string(),        "ceiling",   "--config",
+                config_file.string(), "--outputs", outputs_file.string()};
         ready_line = "ceiling_started";
     }
     const pid_t pid = spawn(argv, log);
@@ -378,9 +426,10 @@ measured run_one(const std::string& which, int run, const std::vector<bench::raw
     return m;
 }
 
-// The average clean event's size on this traffic (the ceiling writes as many
-// bytes per message): the stage in-process on the fakes.
-std::size_t clean_bytes(const std::vector<bench::raw_message>& messages) {
+// The stage's outputs (clean, bot and dead letter messages) of the first
+// 2,000 raw messages, made in-process on the fakes: what the ceiling
+// produces, in turn.
+std::vector<sample_output> stage_outputs(const std::vector<bench::raw_message>& messages) {
     const auto& p = bench::paths();
     const enrich::ua_parser uap({p.uap_regexes});
     const auto referrers = enrich::referrer_parser::load(p.referrers);
@@ -404,9 +453,11 @@ std::size_t clean_bytes(const std::vector<bench::raw_message>& messages) {
          i < 4 * sample && (io.read < io.input.size() || stage.transaction_open()); ++i) {
         stage.step(io.read >= io.input.size());
     }
-    std::size_t bytes = 0;
-    for (const auto& r : io.visible) bytes += r.value.size();
-    return bytes / std::max<std::size_t>(io.visible.size(), 1);
+    std::vector<sample_output> made;
+    made.reserve(io.visible.size());
+    for (const auto& r : io.visible) made.push_back({r.key, r.value});
+    if (made.empty()) die("the stage made no outputs of the sample");
+    return made;
 }
 
 double median(std::vector<double> v) {
@@ -426,14 +477,17 @@ int run_driver(std::size_t batches, int runs, const std::filesystem::path& self)
     gen.next_chunk(batches, messages, outputs);
     std::uint64_t total = 0;
     for (const int n : outputs) total += static_cast<std::uint64_t>(n);
-    const std::size_t bytes = clean_bytes(messages);
+    const std::vector<sample_output> sample = stage_outputs(messages);
+    std::size_t sample_bytes = 0;
+    for (const auto& o : sample) sample_bytes += o.value.size();
+    const std::size_t bytes = sample_bytes / sample.size();
     std::vector<double> stage, ceiling, stage_wall, ceiling_wall;
     for (int r = 0; r < runs; ++r) {
         const bool stage_first = r % 2 == 0;
         for (int k = 0; k < 2; ++k) {
             const bool is_stage = (k == 0) == stage_first;
             const measured m =
-                run_one(is_stage ? "stage" : "ceiling", r, messages, outputs, total, bytes, self);
+                run_one(is_stage ? "stage" : "ceiling", r, messages, outputs, total, sample, self);
             (is_stage ? stage : ceiling).push_back(m.events_per_cpu_second);
             (is_stage ? stage_wall : ceiling_wall).push_back(double(total) / m.wall_seconds);
         }
@@ -489,8 +543,13 @@ int run_driver(std::size_t batches, int runs, const std::filesystem::path& self)
           {"notes",
            "processor::kafka_io (the stage's own transactional consumer and producer) "
            "in a loop that produces, for each raw message, as many messages as the "
-           "stage makes of it, each of the average clean event's size (" +
-               std::to_string(bytes) + " bytes), commit after 500 messages or 200 ms. " + what}}});
+           "stage makes of it: the stage's own outputs (key and value; " +
+               std::to_string(sample.size()) +
+               " made in-process from the first 2,000 raw messages, taken in turn, " +
+               std::to_string(bytes) +
+               " bytes on average), so lz4 and the key partitioner see the same "
+               "bytes; commit after 500 messages or 200 ms. " +
+               what}}});
     std::cout << figures.dump(2) << "\n";
     return 0;
 }
@@ -501,14 +560,13 @@ int main(int argc, char** argv) {
     const std::vector<std::string> args(argv + 1, argv + argc);
     const std::filesystem::path self = std::filesystem::canonical("/proc/self/exe");
     if (!args.empty() && args[0] == "ceiling") {
-        std::filesystem::path config;
-        std::size_t bytes = 0;
+        std::filesystem::path config, outputs;
         for (std::size_t i = 1; i + 1 < args.size(); i += 2) {
             if (args[i] == "--config") config = args[i + 1];
-            if (args[i] == "--clean-bytes") bytes = std::stoul(args[i + 1]);
+            if (args[i] == "--outputs") outputs = args[i + 1];
         }
-        if (config.empty() || bytes == 0) die("ceiling needs --config and --clean-bytes");
-        return run_ceiling(config, bytes);
+        if (config.empty() || outputs.empty()) die("ceiling needs --config and --outputs");
+        return run_ceiling(config, outputs);
     }
     std::size_t batches = 20000;
     int runs = 3;
