@@ -72,40 +72,50 @@ double conversion_probability(const std::vector<std::vector<double>>& counts, st
 
 }  // namespace
 
-std::vector<std::pair<std::string, double>> markov_shares(const std::vector<journey>& journeys,
-                                                          const std::vector<null_path>& nulls) {
+std::vector<null_transition> transitions_of(const std::vector<null_path>& paths) {
+    std::vector<null_transition> out;
+    for (const auto& p : paths) {
+        if (p.values.empty() || p.count <= 0) continue;
+        std::string from;
+        for (const auto& v : p.values) {
+            out.push_back({from, v, p.count});
+            from = v;
+        }
+        out.push_back({from, {}, p.count});
+    }
+    return out;
+}
+
+std::vector<std::pair<std::string, double>> markov_shares(
+    const std::vector<journey>& journeys, const std::vector<null_transition>& nulls) {
     std::map<std::string, std::size_t> index;
     for (const auto& j : journeys) {
         for (const auto& t : j.touches) index.emplace(t.value, 0);
     }
-    for (const auto& p : nulls) {
-        for (const auto& v : p.values) index.emplace(v, 0);
+    for (const auto& t : nulls) {
+        if (t.count <= 0) continue;
+        if (!t.from.empty()) index.emplace(t.from, 0);
+        if (!t.to.empty()) index.emplace(t.to, 0);
     }
     std::size_t m = 0;
     for (auto& [value, i] : index) i = ++m;
     const std::size_t conv = m + 1;
     const std::size_t null = m + 2;
     std::vector<std::vector<double>> counts(m + 3, std::vector<double>(m + 3, 0.0));
-    auto walk = [&](auto begin, auto end, auto value_of, std::size_t last, double w) {
-        std::size_t s = 0;
-        for (auto it = begin; it != end; ++it) {
-            const std::size_t next = index[value_of(*it)];
-            counts[s][next] += w;
-            s = next;
-        }
-        counts[s][last] += w;
-    };
     for (const auto& j : journeys) {
         if (j.touches.empty() || j.conversions <= 0) continue;
-        walk(
-            j.touches.begin(), j.touches.end(), [](const touch& t) { return t.value; }, conv,
-            j.conversions);
+        std::size_t s = 0;
+        for (const auto& t : j.touches) {
+            const std::size_t next = index[t.value];
+            counts[s][next] += j.conversions;
+            s = next;
+        }
+        counts[s][conv] += j.conversions;
     }
-    for (const auto& p : nulls) {
-        if (p.values.empty() || p.count <= 0) continue;
-        walk(
-            p.values.begin(), p.values.end(), [](const std::string& v) { return v; }, null,
-            p.count);
+    for (const auto& t : nulls) {
+        if (t.count <= 0) continue;
+        const std::size_t from = t.from.empty() ? 0 : index[t.from];
+        counts[from][t.to.empty() ? null : index[t.to]] += t.count;
     }
     std::vector<std::pair<std::string, double>> out;
     const double base = conversion_probability(counts, m, 0);
@@ -121,7 +131,7 @@ std::vector<std::pair<std::string, double>> markov_shares(const std::vector<jour
 }
 
 attribution_result attribute(const std::vector<journey>& journeys,
-                             const std::vector<null_path>& nulls,
+                             const std::vector<null_transition>& nulls,
                              const attribution_settings& settings) {
     attribution_result out;
     std::map<std::string, attribution_row> rows;
@@ -171,8 +181,8 @@ attribution_result attribute(const std::vector<journey>& journeys,
             }
         }
     }
-    for (const auto& p : nulls) {
-        if (!p.values.empty() && p.count > 0) out.null_paths += static_cast<std::uint64_t>(p.count);
+    for (const auto& t : nulls) {
+        if (t.from.empty() && t.count > 0) out.null_paths += static_cast<std::uint64_t>(t.count);
     }
     const auto shares = markov_shares(journeys, nulls);
     for (const auto& [value, share] : shares) {
@@ -258,53 +268,64 @@ std::string attribution_sql(const attribution_options& o) {
     const std::string lookback = std::to_string(o.lookback_ms);
     const std::string from = std::to_string(o.where.from_ms());
     // One pass over each person's sorted sessions yields both kinds of row,
-    // so the sessions are read and grouped once. Per person, ci runs over 0
-    // (the non-converting path) and the index of each converting session in
-    // the range. A journey (ci > 0): the person's sessions up to and
-    // including ci, within the lookback of it. The non-converting path
-    // (ci = 0): the sessions after the last conversion, within the lookback
-    // of the last session, which must be in the range. Rows are
-    // (is_null_path, values, direct flags, start times, converted at,
-    // conversions, revenue, session id, count): non-converting paths are
-    // counted by their values; a journey is one row (its session id keeps it
-    // apart), unless two sites share a session id and journey.
-    return "SELECT ci = 0 AS np, arrayMap(t -> t.3, j), arrayMap(t -> t.4, arrayFilter(t -> NOT "
-           "np, j)), "
-           "arrayMap(t -> t.1, arrayFilter(t -> NOT np, j)), if(np, 0, touches[ci].1), if(np, 0, "
-           "touches[ci].5), if(np, 0, touches[ci].6), if(np, '', touches[ci].2), count() FROM "
-           "(SELECT touches, ci, last_ms, if(ci = 0, arrayFilter(t -> t.1 + " +
-           lookback +
-           " >= last_ms, arraySlice(touches, last_conversion + 1)), arrayFilter((t, x) -> x <= "
-           "ci AND t.1 + " +
-           lookback +
-           " >= touches[ci].1, touches, arrayEnumerate(touches))) AS j FROM (SELECT touches, "
-           "touches[length(touches)].1 AS last_ms, arrayReduce('max', arrayMap((t, x) -> "
-           "if(t.5 > 0, x, 0), touches, arrayEnumerate(touches))) AS last_conversion FROM (" +
-           touches_sql(o) +
-           ")) ARRAY JOIN arrayConcat([0], arrayFilter(x -> touches[x].5 > 0 AND touches[x].1 "
-           ">= " +
-           from +
-           ", arrayEnumerate(touches))) AS ci) WHERE ci > 0 OR (notEmpty(j) AND last_ms >= " +
-           from +
-           ") GROUP BY np, arrayMap(t -> t.3, j), arrayMap(t -> t.4, arrayFilter(t -> NOT np, j)), "
-           "arrayMap(t -> t.1, arrayFilter(t -> NOT np, j)), if(np, 0, touches[ci].1), if(np, 0, "
-           "touches[ci].5), if(np, 0, touches[ci].6), if(np, '', touches[ci].2)";
+    // so the sessions are read and grouped once.
+    // 1. The sorted touches split into one array per field (start s, value
+    //    v, direct d, conversions c, revenue r), so that no lambda below
+    //    captures the array of tuples: 18.16 copies a captured array once
+    //    per element it maps over.
+    std::string split =
+        "SELECT arrayMap(t -> t.1, touches) AS s, arrayMap(t -> t.3, touches) AS v, "
+        "arrayMap(t -> t.4, touches) AS d, arrayMap(t -> t.5, touches) AS c, "
+        "arrayMap(t -> t.6, touches) AS r, length(touches) AS n, "
+        "arrayReduce('max', arrayMap((x, i) -> if(x > 0, i, 0), c, arrayEnumerate(c))) AS lc "
+        "FROM (" +
+        touches_sql(o) + ")";
+    // 2. Per person, ci runs over 0 (the non-converting path) and the index
+    //    of each converting session in the range. Each is a run [lo, hi] of
+    //    the touches, as they are sorted by start: a journey (ci > 0) the
+    //    sessions up to and including ci within the lookback of it; the
+    //    non-converting path (ci = 0) the sessions after the last conversion
+    //    (lc) within the lookback of the last session, which must be in the
+    //    range. Journeys are grouped by everything the models read (equal
+    //    ones are counted); paths by their values.
+    std::string runs =
+        "SELECT ci = 0 AS np, if(np, n, ci) AS hi, s[hi] AS at, greatest(if(np, lc + 1, 1), "
+        "arrayFirstIndex(x -> x + " +
+        lookback +
+        " >= at, s)) AS lo, arraySlice(v, lo, hi + 1 - lo) AS jv, if(np, emptyArrayUInt8(), "
+        "arraySlice(d, lo, hi + 1 - lo)) AS jd, if(np, emptyArrayUInt64(), arraySlice(s, lo, "
+        "hi + 1 - lo)) AS js, if(np, 0, at) AS cat, if(np, 0, c[ci]) AS cc, if(np, 0, r[ci]) "
+        "AS cr FROM (" +
+        split + ") ARRAY JOIN arrayConcat([0], arrayFilter((i, x, st) -> x > 0 AND st >= " + from +
+        ", arrayEnumerate(c), c, s)) AS ci WHERE NOT np OR (lo <= hi AND at >= " + from + ")";
+    std::string grouped = "SELECT np, jv, jd, js, cat, cc, cr, count() AS k FROM (" + runs +
+                          ") GROUP BY np, jv, jd, js, cat, cc, cr";
+    // 3. The distinct paths unrolled into the chain's steps (start → v1, ...,
+    //    vn → null; '' is the start or the end), counted: the Markov model
+    //    needs no more, and a few dozen rows travel instead of a row per
+    //    path. Rows are (is_null_step, journey values or [from, to], direct
+    //    flags, start times, converted at, conversions, revenue, count).
+    return "SELECT np, if(np, [if(x = 0, '', jv[x]), if(x = length(jv), '', jv[x + 1])], jv) AS "
+           "vals, jd, js, cat, cc, cr, sum(k) FROM (" +
+           grouped +
+           ") ARRAY JOIN if(np, range(length(jv) + 1), [0]) AS x GROUP BY np, vals, jd, js, cat, "
+           "cc, cr";
 }
 
 result<attribution_result> run_attribution(const attribution_options& o, query_runner& db) {
     auto answer = db.run(attribution_sql(o));
     if (!answer) return failure<error>{answer.error()};
     std::vector<journey> journeys;
-    std::vector<null_path> nulls;
+    std::vector<null_transition> nulls;
     try {
         for (const auto& r : answer->data) {
             const auto& values = r.at(1);
-            const auto count = as_int(r.at(8));
+            const auto count = as_int(r.at(7));
             if (as_int(r.at(0)) != 0) {
-                null_path p;
-                for (const auto& v : values) p.values.push_back(as_string(v));
-                p.count = double(count);
-                nulls.push_back(std::move(p));
+                if (values.size() != 2) {
+                    return failure<error>{{errc::bad_answer, "a path step is not [from, to]"}};
+                }
+                nulls.push_back({as_string(values[0]), as_string(values[1]), double(count)});
                 continue;
             }
             journey j;

@@ -10,6 +10,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 namespace clickstream::analysis {
 namespace {
 
@@ -51,7 +53,7 @@ void expect_credits(const attribution_result& r, model m, double email, double d
 }
 
 TEST(analysis_attribution, every_model_credits_the_hand_worked_values) {
-    const auto r = attribute(journeys(), nulls(), {day});
+    const auto r = attribute(journeys(), transitions_of(nulls()), {day});
     EXPECT_EQ(r.conversions, 4);
     EXPECT_EQ(r.revenue, 180);
     EXPECT_EQ(r.journeys, 3u);
@@ -71,8 +73,27 @@ TEST(analysis_attribution, every_model_credits_the_hand_worked_values) {
     expect_credits(r, model::markov, 16.0 / 41, 80.0 / 41, 20.0 / 41, 48.0 / 41);
 }
 
+TEST(analysis_attribution, null_paths_become_the_steps_of_their_chain) {
+    const auto steps = transitions_of({{{"social", "direct"}, 2}, {{}, 5}, {{"email"}, 0}});
+    ASSERT_EQ(steps.size(), 3u) << "an empty path and one counted 0 walk no step";
+    EXPECT_EQ(steps[0].from, "");
+    EXPECT_EQ(steps[0].to, "social");
+    EXPECT_EQ(steps[1].from, "social");
+    EXPECT_EQ(steps[1].to, "direct");
+    EXPECT_EQ(steps[2].from, "direct");
+    EXPECT_EQ(steps[2].to, "");
+    EXPECT_EQ(steps[2].count, 2);
+    // The hand-worked credits again, from the steps (as the query sends
+    // them, one path's steps apart from another's and in any order).
+    auto t = transitions_of(nulls());
+    std::reverse(t.begin(), t.end());
+    const auto r = attribute(journeys(), t, {day});
+    EXPECT_EQ(r.null_paths, 2u);
+    expect_credits(r, model::markov, 16.0 / 41, 80.0 / 41, 20.0 / 41, 48.0 / 41);
+}
+
 TEST(analysis_attribution, revenue_follows_the_same_shares) {
-    const auto r = attribute(journeys(), nulls(), {day});
+    const auto r = attribute(journeys(), transitions_of(nulls()), {day});
     EXPECT_NEAR(of(r, "email", model::first_touch).revenue, 100, 1e-9);
     EXPECT_NEAR(of(r, "social", model::first_touch).revenue, 30, 1e-9);
     EXPECT_NEAR(of(r, "direct", model::linear).revenue, 100.0 / 3 + 50 + 15, 1e-9);
@@ -82,7 +103,7 @@ TEST(analysis_attribution, revenue_follows_the_same_shares) {
 }
 
 TEST(analysis_attribution, markov_shares_are_removal_effects_normalised) {
-    const auto shares = markov_shares(journeys(), nulls());
+    const auto shares = markov_shares(journeys(), transitions_of(nulls()));
     ASSERT_EQ(shares.size(), 4u);
     EXPECT_EQ(shares[0].first, "direct");
     EXPECT_NEAR(shares[0].second, 20.0 / 41, 1e-12);
@@ -114,7 +135,7 @@ TEST(analysis_attribution, all_direct_journeys_stay_direct_and_nothing_converts_
     const auto r = attribute(j, {}, {day});
     EXPECT_NEAR(of(r, "direct", model::last_non_direct).conversions, 1, 1e-12);
     EXPECT_NEAR(of(r, "direct", model::markov).conversions, 1, 1e-12);
-    const auto none = attribute({}, nulls(), {day});
+    const auto none = attribute({}, transitions_of(nulls()), {day});
     EXPECT_EQ(none.conversions, 0);
     for (const auto& row : none.rows) {
         for (const auto& c : row.by_model) EXPECT_EQ(c.conversions, 0);

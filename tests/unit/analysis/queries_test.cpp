@@ -156,16 +156,18 @@ TEST(analysis_queries, paths_read_sequences_shares_and_transitions) {
     EXPECT_TRUE(r->sequences.empty());
 }
 
-TEST(analysis_queries, attribution_reads_journeys_and_null_paths) {
+TEST(analysis_queries, attribution_reads_journeys_and_null_path_steps) {
     const auto o = *parse_attribution_params({{"lookback", "2d"}, {"half_life", "1d"}}, now);
     test::fake_query_runner db;
     const std::int64_t t = 1'794'000'000'000;
-    // One journey, and the non-converting path (email) of three people.
+    // One journey, and the non-converting path (email) of three people, as
+    // the steps of its chain: start → email → null.
     db.answer(
         {json::array({0, json::array({"email", "direct"}), json::array({0, 1}),
                       json::array({std::to_string(t - 86'400'000), std::to_string(t)}),
-                      std::to_string(t), 2, 10.5, "s1", "1"}),
-         json::array({1, json::array({"email"}), json::array(), json::array(), 0, 0, 0, "", "3"})});
+                      std::to_string(t), 2, 10.5, "1"}),
+         json::array({1, json::array({"", "email"}), json::array(), json::array(), 0, 0, 0, "3"}),
+         json::array({1, json::array({"email", ""}), json::array(), json::array(), 0, 0, 0, "3"})});
     auto r = run_attribution(o, db);
     ASSERT_TRUE(r) << r.error().message;
     EXPECT_EQ(r->conversions, 2);
@@ -176,13 +178,27 @@ TEST(analysis_queries, attribution_reads_journeys_and_null_paths) {
         const auto lnd = row.by_model[static_cast<std::size_t>(model::last_non_direct)];
         EXPECT_EQ(lnd.conversions, row.value == "email" ? 2 : 0) << row.value;
     }
+    // The same as the path itself: the chain is what the steps say.
+    journey j{{{"email", false, t - 86'400'000}, {"direct", true, t}}, t, 2, 10.5};
+    const auto from_paths = markov_shares({j}, transitions_of({{{"email"}, 3}}));
+    const auto markov = static_cast<std::size_t>(model::markov);
+    for (const auto& [value, share] : from_paths) {
+        for (const auto& row : r->rows) {
+            if (row.value == value) {
+                EXPECT_DOUBLE_EQ(row.by_model[markov].conversions, 2 * share);
+            }
+        }
+    }
     ASSERT_EQ(db.queries.size(), 1u);
-    EXPECT_TRUE(has(db.queries[0], "t.1 + 172800000 >= touches[ci].1"));
-    EXPECT_TRUE(has(db.queries[0], "t.1 + 172800000 >= last_ms"));
+    EXPECT_TRUE(has(db.queries[0], "arrayFirstIndex(x -> x + 172800000 >= at, s)"));
     EXPECT_TRUE(has(db.queries[0], "start_ms >= " + std::to_string(o.where.from_ms() - 172800000)));
-    const auto j = to_json(o, *r);
-    EXPECT_EQ(j["models"].size(), 7u);
-    EXPECT_EQ(j["totals"]["markov"]["conversions"], 2.0);
+    const auto j2 = to_json(o, *r);
+    EXPECT_EQ(j2["models"].size(), 7u);
+    EXPECT_EQ(j2["totals"]["markov"]["conversions"], 2.0);
+    // A step that is not a pair is a bad answer.
+    db.answer(
+        {json::array({1, json::array({"email"}), json::array(), json::array(), 0, 0, 0, "3"})});
+    EXPECT_EQ(run_attribution(o, db).error().code, errc::bad_answer);
 }
 
 TEST(analysis_queries, a_database_failure_is_passed_on) {

@@ -51,6 +51,20 @@ struct null_path {
     std::vector<std::string> values;
     double count = 0;
 };
+// The non-converting paths as the Markov chain walks them: how often each
+// step between two states was taken. An empty `from` is the start, an empty
+// `to` the end without a conversion (null); values themselves are never
+// empty (the query names an empty channel `direct`, an empty campaign
+// `(none)`). The query sends these rather than the paths: a few dozen rows
+// instead of one per distinct path, and the same chain.
+struct null_transition {
+    std::string from;
+    std::string to;
+    double count = 0;
+};
+// The steps of `paths` (start → v1 → ... → vn → null, each `count` times);
+// empty paths and those counted 0 or less are left out.
+std::vector<null_transition> transitions_of(const std::vector<null_path>& paths);
 
 struct attribution_settings {
     std::int64_t half_life_ms = 7LL * 86'400'000;  // time decay
@@ -81,13 +95,14 @@ struct attribution_result {
 // 50/50); Markov: a first-order chain start → values → conversion | null over
 // converting and null paths, each value credited in proportion to its removal
 // effect (1 - P(convert without it) / P(convert)).
+// `null_paths` of the result counts the paths: the transitions from the start.
 attribution_result attribute(const std::vector<journey>& journeys,
-                             const std::vector<null_path>& nulls,
+                             const std::vector<null_transition>& nulls,
                              const attribution_settings& settings);
 // The Markov removal effect of each value, normalised to sum 1 (exposed for
 // tests); values in sorted order.
-std::vector<std::pair<std::string, double>> markov_shares(const std::vector<journey>& journeys,
-                                                          const std::vector<null_path>& nulls);
+std::vector<std::pair<std::string, double>> markov_shares(
+    const std::vector<journey>& journeys, const std::vector<null_transition>& nulls);
 
 struct attribution_options {
     filters where;                                 // conversions in these dates
@@ -98,8 +113,8 @@ struct attribution_options {
 // Parameters: by, lookback=30d, half_life=7d, site, from, to.
 result<attribution_options> parse_attribution_params(const params& p, std::int64_t now_ms);
 
-// One query: every converting session's journey and the non-converting
-// paths, from one grouping of each person's sessions.
+// One query: every converting session's journey and the transitions of the
+// non-converting paths, from one grouping of each person's sessions.
 std::string attribution_sql(const attribution_options& o);
 result<attribution_result> run_attribution(const attribution_options& o, query_runner& db);
 
