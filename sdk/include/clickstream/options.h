@@ -85,5 +85,7 @@ struct tracker_options {
 
 // Checks ranges and the site key; the error names the first bad option.
 result<void, std::string> validate(const tracker_options& o);
+// The same check without the message (and without linking the messages).
+bool is_valid(const tracker_options& o) noexcept;
 
 }  // namespace clickstream

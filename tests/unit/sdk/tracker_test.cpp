@@ -218,5 +218,33 @@ TEST(tracker, refuses_bad_options_with_a_reason) {
     EXPECT_EQ(c.options.headers.back().value, "abc");
 }
 
+TEST(tracker, is_valid_agrees_with_validate_and_each_message_names_its_option) {
+    tracker_options o;
+    o.site = "ok";
+    EXPECT_TRUE(is_valid(o));
+    EXPECT_TRUE(validate(o));
+    const std::pair<void (*)(tracker_options&), const char*> bad[] = {
+        {[](tracker_options& x) { x.site = "no spaces"; }, "site"},
+        {[](tracker_options& x) { x.sdk_version.clear(); }, "sdk version"},
+        {[](tracker_options& x) { x.context.tab_id.assign(65, 't'); }, "tab_id"},
+        {[](tracker_options& x) {
+             x.context.viewport = screen_size{100001, 1};
+         },
+         "viewport"},
+        {[](tracker_options& x) { x.session.timeout_s = 0; }, "session timeout"},
+        {[](tracker_options& x) { x.batching.max_batch_bytes = 10; }, "batch bytes"},
+        {[](tracker_options& x) { x.retry.base_ms = 0; }, "retry"},
+        {[](tracker_options& x) { x.user_agent = "a\nb"; }, "user agent"},
+    };
+    for (const auto& [spoil, name] : bad) {
+        tracker_options x = o;
+        spoil(x);
+        EXPECT_FALSE(is_valid(x)) << name;
+        const auto v = validate(x);
+        ASSERT_FALSE(v) << name;
+        EXPECT_NE(v.error().find(name), std::string::npos) << v.error();
+    }
+}
+
 }  // namespace
 }  // namespace clickstream::test

@@ -314,8 +314,8 @@ CS_EXPORT(cs_init) int cs_init() {
     // localStorage holds about 5 MB per origin, shared with the site.
     o.batching.max_queue_events = 1000;
     o.batching.max_queue_bytes = 1024 * 1024;
-    if (!validate(o)) return -1;
-    t.core = std::make_unique<tracker_core>(o, t.clk, t.random, t.store);
+    if (!is_valid(o)) return -1;
+    t.core = std::make_unique<tracker_core>(std::move(o), t.clk, t.random, t.store);
     const auto started = t.core->start();
     return started ? 0 : static_cast<int>(started.error());
 }
