@@ -149,7 +149,31 @@ public:
     const std::string& user_id() const noexcept { return user_id_; }
 
 private:
-    void report(errc code, int status, std::size_t events, std::string_view reason) noexcept;
+    // Why an error was reported: the text is looked up only by take_errors().
+    enum why : std::uint8_t {
+        from_transport,  // the transport's own reason, kept as the detail
+        anonymous_id_not_stored,
+        unreadable_records,
+        queue_unreadable,
+        session_not_stored,
+        held_events_dropped,
+        event_not_stored,
+        oldest_dropped,
+        user_id_not_stored,
+        new_anonymous_id_not_stored,
+        consent_not_stored,
+        timeout_not_stored,
+        lost_before_tracking,
+    };
+    struct pending_error {
+        errc code;
+        int status;
+        std::size_t events;
+        why reason;
+        std::string detail;
+    };
+    void report(errc code, int status, std::size_t events, why reason,
+                std::string_view detail = {}) noexcept;
     void adopt_identity() noexcept;
     void enqueue(queued_event q) noexcept;
     std::string new_uuid() noexcept;
@@ -167,7 +191,7 @@ private:
     std::vector<queued_event> held_;  // waiting for consent, in memory only
     std::string url_;
     tracker_stats stats_;
-    std::vector<error_report> errors_;
+    std::vector<pending_error> errors_;
 };
 
 // Parses the session timeout from a /v1/config answer

@@ -20,6 +20,24 @@ namespace v1 = wire::batch_v1;
 constexpr std::size_t envelope_reserve = 4096;
 constexpr std::size_t max_error_reports = 64;
 
+// The reasons' text, by tracker_core::why. Only take_errors() reads it, so
+// a host that never takes its errors (the wasm beacon) links none of it.
+constexpr const char* reasons[] = {
+    "",
+    "cannot store the anonymous id",
+    "unreadable queued records skipped",
+    "cannot read the stored queue",
+    "cannot store the session",
+    "events waiting for consent dropped",
+    "event kept in memory only",
+    "oldest queued events dropped",
+    "cannot store the user id",
+    "cannot store the new anonymous id",
+    "cannot store consent",
+    "cannot store the session timeout",
+    "events dropped before they were queued",
+};
+
 constexpr std::string_view anonymous_id_key = "anonymous_id";
 constexpr std::string_view user_id_key = "user_id";
 constexpr std::string_view consent_key = "consent";
@@ -101,7 +119,7 @@ result<void, errc> tracker_core::start() noexcept {
     } else {
         anonymous_id_ = new_uuid();
         if (!store_.put(anonymous_id_key, anonymous_id_)) {
-            report(errc::storage_failed, 0, 0, "cannot store the anonymous id");
+            report(errc::storage_failed, 0, 0, why::anonymous_id_not_stored);
         }
     }
     if (auto u = store_.get(user_id_key)) user_id_ = *u;
@@ -126,11 +144,11 @@ result<void, errc> tracker_core::start() noexcept {
     });
     if (!unreadable.empty()) {
         (void)store_.remove(unreadable);
-        report(errc::corrupt_record, 0, unreadable.size(), "unreadable queued records skipped");
+        report(errc::corrupt_record, 0, unreadable.size(), why::unreadable_records);
     }
     if (!batcher_->empty()) batcher_->request_flush();
     if (!loaded) {
-        report(loaded.error(), 0, 0, "cannot read the stored queue");
+        report(loaded.error(), 0, 0, why::queue_unreadable);
         return failure{loaded.error()};
     }
     return {};
@@ -143,7 +161,7 @@ result<void, errc> tracker_core::track(event e) noexcept {
     // The event's real time drives its session, as it drives the
     // processor's sessionization.
     const auto s = sessions_->on_event(e.at.value_or(ts));
-    if (!sessions_->stored()) report(errc::storage_failed, 0, 0, "cannot store the session");
+    if (!sessions_->stored()) report(errc::storage_failed, 0, 0, why::session_not_stored);
     const std::string id = new_uuid();
     std::string json = encode_event(e, {id, ts, s.session_id, s.index, s.seq});
 
@@ -165,7 +183,7 @@ result<void, errc> tracker_core::track(event e) noexcept {
             held_.erase(held_.begin());
             batcher_->count_dropped({1, 0, 0});
             ++stats_.dropped_queue_full;
-            report(errc::queue_full, 0, 1, "events waiting for consent dropped");
+            report(errc::queue_full, 0, 1, why::held_events_dropped);
         }
         return {};
     }
@@ -178,11 +196,11 @@ void tracker_core::enqueue(queued_event q) noexcept {
     if (auto stored = store_.append(encode_record(q.who->anonymous_id, q.who->user_id, q.json))) {
         q.store_id = *stored;
     } else {
-        report(errc::storage_failed, 0, 1, "event kept in memory only");
+        report(errc::storage_failed, 0, 1, why::event_not_stored);
     }
     if (const auto dropped = batcher_->push(std::move(q))) {
         stats_.dropped_queue_full += dropped;
-        report(errc::queue_full, 0, dropped, "oldest queued events dropped");
+        report(errc::queue_full, 0, dropped, why::oldest_dropped);
     }
 }
 
@@ -192,7 +210,7 @@ result<void, errc> tracker_core::identify(std::string user_id, std::optional<std
     if (user_id.size() > v1::max_user_id) return failure{errc::too_large};
     user_id_ = std::move(user_id);
     if (!store_.put(user_id_key, user_id_)) {
-        report(errc::storage_failed, 0, 0, "cannot store the user id");
+        report(errc::storage_failed, 0, 0, why::user_id_not_stored);
     }
     adopt_identity();
     event e;
@@ -207,7 +225,7 @@ void tracker_core::reset() noexcept {
     user_id_.clear();
     const bool ok = static_cast<bool>(store_.put(anonymous_id_key, anonymous_id_)) &&
                     static_cast<bool>(store_.put(user_id_key, ""));
-    if (!ok) report(errc::storage_failed, 0, 0, "cannot store the new anonymous id");
+    if (!ok) report(errc::storage_failed, 0, 0, why::new_anonymous_id_not_stored);
     sessions_->reset();
     adopt_identity();
 }
@@ -217,7 +235,7 @@ void tracker_core::set_consent(consent c) noexcept {
     // Only decisions are remembered; pending is the absence of one.
     const char* stored = c == consent::granted ? "granted" : c == consent::denied ? "denied" : "";
     if (!store_.put(consent_key, stored))
-        report(errc::storage_failed, 0, 0, "cannot store consent");
+        report(errc::storage_failed, 0, 0, why::consent_not_stored);
     if (c == consent::granted) {
         std::vector<queued_event> held;
         held.swap(held_);
@@ -237,7 +255,7 @@ result<void, errc> tracker_core::set_session_timeout_s(std::int64_t seconds) noe
     sessions_->set_timeout_ms(seconds * 1000);
     // Remembered, so the next start uses the site's value before it asks again.
     if (!store_.put(timeout_key, decimal(seconds))) {
-        report(errc::storage_failed, 0, 0, "cannot store the session timeout");
+        report(errc::storage_failed, 0, 0, why::timeout_not_stored);
     }
     return {};
 }
@@ -251,7 +269,7 @@ void tracker_core::note_lost_before_tracking(std::size_t events) noexcept {
     sessions_->skip_seq(static_cast<std::int64_t>(events));
     batcher_->count_dropped({events, 0, 0});
     stats_.dropped_queue_full += events;
-    report(errc::queue_full, 0, events, "events dropped before they were queued");
+    report(errc::queue_full, 0, events, why::lost_before_tracking);
 }
 
 void tracker_core::flush() noexcept {
@@ -275,7 +293,7 @@ void tracker_core::complete(const outgoing_batch& batch, const send_result& resu
     }
     if (c.rejected > 0) {
         stats_.dropped_rejected += c.rejected;
-        report(errc::rejected, result.status, c.rejected, result.reason);
+        report(errc::rejected, result.status, c.rejected, why::from_transport, result.reason);
     }
     if (c.retry_in_ms >= 0) ++stats_.retries;
     // Consent withdrawn while the batch was out: what came back goes too.
@@ -299,11 +317,11 @@ bool tracker_core::drained() const noexcept {
     return batcher_->empty() && !batcher_->in_flight();
 }
 
-void tracker_core::report(errc code, int status, std::size_t events,
-                          std::string_view reason) noexcept {
+void tracker_core::report(errc code, int status, std::size_t events, why reason,
+                          std::string_view detail) noexcept {
     // Repeats of the last report (a queue overflowing event by event) merge.
     if (!errors_.empty() && errors_.back().code == code && errors_.back().status == status &&
-        errors_.back().reason == reason) {
+        errors_.back().reason == reason && errors_.back().detail == detail) {
         errors_.back().events += events;
         return;
     }
@@ -311,12 +329,18 @@ void tracker_core::report(errc code, int status, std::size_t events,
         errors_.back().events += events;
         return;
     }
-    errors_.push_back({code, status, events, std::string(reason)});
+    errors_.push_back({code, status, events, reason, std::string(detail)});
 }
 
 std::vector<error_report> tracker_core::take_errors() noexcept {
     std::vector<error_report> out;
-    out.swap(errors_);
+    out.reserve(errors_.size());
+    for (auto& e : errors_) {
+        out.push_back({e.code, e.status, e.events,
+                       e.reason == why::from_transport ? std::move(e.detail)
+                                                       : std::string(reasons[e.reason])});
+    }
+    errors_.clear();
     return out;
 }
 

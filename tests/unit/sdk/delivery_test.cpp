@@ -222,6 +222,7 @@ TEST(retry, a_refused_batch_is_dropped_counted_and_reported) {
     EXPECT_EQ(errors[0].code, errc::rejected);
     EXPECT_EQ(errors[0].status, 400);
     EXPECT_EQ(errors[0].events, 3U);
+    EXPECT_EQ(errors[0].reason, "HTTP 400");  // the transport's own reason
     EXPECT_TRUE(core.take_errors().empty());
     rig.track_n(1);
     core.flush();

@@ -17,6 +17,7 @@ TEST(queue, drops_the_oldest_beyond_the_event_cap_and_says_so) {
     ASSERT_EQ(errors.size(), 1U);  // one report for the run of drops
     EXPECT_EQ(errors[0].code, errc::queue_full);
     EXPECT_EQ(errors[0].events, 3U);
+    EXPECT_EQ(errors[0].reason, "oldest queued events dropped");
     core.flush();
     ASSERT_EQ(rig.pump_all(), 1);
     const auto b = rig.last_batch();
@@ -153,6 +154,7 @@ TEST(persistence, an_unreadable_record_is_skipped_and_reported) {
     const auto errors = again.take_errors();
     ASSERT_EQ(errors.size(), 1U);
     EXPECT_EQ(errors[0].code, errc::corrupt_record);
+    EXPECT_EQ(errors[0].reason, "unreadable queued records skipped");
     ASSERT_EQ(rig.pump_all(), 1);
     const auto b = rig.last_batch();
     ASSERT_EQ(b["events"].size(), 2U);
