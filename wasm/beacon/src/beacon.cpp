@@ -8,7 +8,7 @@
 // writes them there and passes (offset, length). Numbers cross as doubles.
 #include <cstdint>
 #include <cstdlib>
-#include <memory>
+#include <new>
 #include <optional>
 #include <string>
 
@@ -164,17 +164,21 @@ enum number_field : int {
     n_at,
 };
 
+// The page's one tracker and what the exports share. It lives as long as
+// the page: nothing here is ever destroyed, and the core is made in place
+// (no unique_ptr, whose reset would link the core's destructor).
 struct beacon {
     js_clock clk;
     js_random random;
     js_store store;
     tracker_options options;
-    std::unique_ptr<tracker_core> core;
+    tracker_core* core = nullptr;
+    alignas(tracker_core) unsigned char core_space[sizeof(tracker_core)];
     event next;
     std::optional<outgoing_batch> out;
 };
 
-beacon* b = nullptr;
+beacon b;
 std::string scratch;
 
 std::string_view arg(std::uint32_t off, std::uint32_t len) {
@@ -183,8 +187,7 @@ std::string_view arg(std::uint32_t off, std::uint32_t len) {
 }
 
 beacon& the() {
-    if (b == nullptr) b = new beacon;  // lives as long as the page
-    return *b;
+    return b;
 }
 
 }  // namespace
@@ -315,7 +318,7 @@ CS_EXPORT(cs_init) int cs_init() {
     o.batching.max_queue_events = 1000;
     o.batching.max_queue_bytes = 1024 * 1024;
     if (!is_valid(o)) return -1;
-    t.core = std::make_unique<tracker_core>(std::move(o), t.clk, t.random, t.store);
+    t.core = new (t.core_space) tracker_core(std::move(o), t.clk, t.random, t.store);
     const auto started = t.core->start();
     return started ? 0 : static_cast<int>(started.error());
 }
