@@ -2,8 +2,12 @@
 // with one scan: an RE2::Set finds every pattern that matches, the lowest
 // index wins. The patterns are also kept one by one, for their groups and
 // for the fallback when the set's DFA runs out of memory on an input (the
-// same answer, one regex at a time; counted in fallbacks()). Thread-safe
-// once compiled. Internal to the enrich library.
+// same answer, one regex at a time; counted in fallbacks()). The set holds
+// patterns with wide counted repetitions ({0,200}) relaxed ({0,}), which
+// match a superset, and their candidates are confirmed with the exact regex
+// in index order: the answer is the exact one, and the set's DFA, smaller,
+// costs far less to build for inputs it has not seen. Thread-safe once
+// compiled. Internal to the enrich library.
 #pragma once
 
 #include <re2/re2.h>
@@ -42,6 +46,8 @@ private:
     std::string what_;
     std::vector<std::string> patterns_;
     std::vector<std::unique_ptr<RE2>> regexes_;
+    std::vector<bool> relaxed_;  // the set holds a relaxed copy of pattern i
+    bool any_relaxed_ = false;
     std::unique_ptr<RE2::Set> set_;
     mutable std::atomic<std::size_t> fallbacks_{0};
 };

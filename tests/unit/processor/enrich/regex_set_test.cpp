@@ -48,6 +48,53 @@ TEST(enrich_regex_set, first_match_equals_trying_each_regex_in_order) {
     EXPECT_GT(matched, compared / 2);
 }
 
+// The set holds wide counted repetitions relaxed ({0,10} -> {0,}), so it
+// can name a candidate the exact pattern refuses: the answer is still the
+// first pattern that matches on its own, whatever the input's length, and a
+// brace that is no repetition (escaped, in a class) is left as it is.
+TEST(enrich_regex_set, relaxed_repetitions_give_the_exact_first_match) {
+    regex_set set("relaxed", std::int64_t{8} << 20);
+    const char* patterns[] = {"a.{0,10}b",   "x{2,40}y",     "\\{1,20}q", "[{]{1,20}r",
+                              "c.{3,200}?d", "(?:e.{0,2}f)", "b"};
+    for (const char* p : patterns) set.add(p, false);
+    set.add("Z.{1,30}Z", true);
+    set.compile();
+    const std::string inputs[] = {"a" + std::string(9, '-') + "b",
+                                  "a" + std::string(10, '-') + "b",
+                                  "a" + std::string(11, '-') + "b",
+                                  "a" + std::string(300, '-') + "b",
+                                  "xy",
+                                  "xxy",
+                                  std::string(40, 'x') + "y",
+                                  std::string(41, 'x') + "y",
+                                  "{1,20}q",
+                                  "{q",
+                                  "{{{r",
+                                  std::string(21, '{') + "r",
+                                  "c12d",
+                                  "c" + std::string(200, '1') + "d",
+                                  "c" + std::string(201, '1') + "d",
+                                  "e12f",
+                                  "e123f",
+                                  "z" + std::string(30, '.') + "z",
+                                  "z" + std::string(31, '.') + "z",
+                                  "nothing here"};
+    for (const auto& text : inputs) {
+        int sequential = -1;
+        for (std::size_t i = 0; i < set.size(); ++i) {
+            if (RE2::PartialMatch(text, set.regex(i))) {
+                sequential = static_cast<int>(i);
+                break;
+            }
+        }
+        EXPECT_EQ(set.first_match(text), sequential) << text;
+    }
+    // The long "a...b" is answered by "b", which the relaxed "a.{0,}b" hides
+    // from a set that would return its lowest hit unchecked.
+    EXPECT_EQ(set.first_match("a" + std::string(300, '-') + "b"), 6);
+    EXPECT_EQ(set.first_match("a" + std::string(10, '-') + "b"), 0);
+}
+
 TEST(enrich_regex_set, a_tiny_memory_budget_falls_back_to_the_same_answer) {
     // Enough to compile, far too little for the DFA on long inputs.
     regex_set set("tiny", 1 << 16);
