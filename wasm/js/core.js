@@ -13,20 +13,19 @@ function csCore(source, store) {
   // made again only when the memory grew (growing detaches the old buffer,
   // so the view's length drops to 0); a value for the core encoded into one
   // reused buffer; random bytes drawn from the browser 4 KiB at a time (a
-  // getRandomValues call per id cost a third of a track()). Short ASCII
-  // strings, nearly all of them (keys, ids, the session, names), are copied
+  // getRandomValues call per id cost a third of a track()). ASCII strings,
+  // nearly all of them (keys, ids, the session, names, records), are copied
   // by hand: in Chromium a TextDecoder or encodeInto call costs more than
   // the copy, and was a quarter of a track().
   var enc = new TextEncoder(), dec = new TextDecoder(), x, u8, queue;
   var held = new Uint8Array(256), heldN = 0, pool = new Uint8Array(4096), poolAt = 4096;
   function heap() { return u8.length ? u8 : (u8 = new Uint8Array(x.memory.buffer)); }
   function str(p, n) {
-    var m = heap(), s = '', i = p, c;
-    if (n < 128) {
-      for (; i < p + n && (c = m[i]) < 128; i++) s += String.fromCharCode(c);
-      if (i == p + n) return s;
-    }
-    return dec.decode(m.subarray(p, p + n));
+    var m = heap().subarray(p, p + n), i = 0, s = '';
+    while (i < n && m[i] < 128) i++;
+    if (i < n) return dec.decode(m);
+    for (i = 0; i < n; i += 8192) s += String.fromCharCode.apply(null, m.subarray(i, i + 8192));
+    return s;
   }
   // Writes s as UTF-8 into m from `at` (room for 3 bytes a character);
   // answers the bytes written.
@@ -126,8 +125,7 @@ function csCore(source, store) {
       // status: HTTP status, 0 when there was no answer; retryAfter ms or -1.
       complete: function (status, retryAfter) { x.cs_complete(status, retryAfter); },
       // When next() may next answer (ms since the epoch), -1: not before a call.
-      wakeup: function () { return x.cs_wakeup(); },
-      stat: function (i) { return x.cs_stat(i); }
+      wakeup: function () { return x.cs_wakeup(); }
     };
   });
 }

@@ -63,15 +63,22 @@ function rnd() {
 // event, in Chromium), elsewhere once per task (every event reads the
 // session). Another tab's write lands as if read a moment earlier; a cookie
 // that lapsed changes nothing, as the session rule goes by its last event.
-var cookieRe = {}, jar = null, watched = w.cookieStore && w.cookieStore.addEventListener;
+// The values read from one jar are kept with it (`got`): every event reads
+// the session, and matching and decoding it each time was a fifth of a
+// track() in Chromium.
+var jar = null, got, watched = w.cookieStore && w.cookieStore.addEventListener;
 if (watched) w.cookieStore.addEventListener('change', function () { jar = null; });
 function cookieGet(n) {
   if (jar == null) {
     jar = d.cookie;
+    got = {};
     if (!watched) Promise.resolve().then(function () { jar = null; });
   }
-  var m = jar.match(cookieRe[n] = cookieRe[n] || new RegExp('(?:^|; )' + n + '=([^;]*)'));
-  return m ? decodeURIComponent(m[1]) : null;
+  if (!(n in got)) {
+    var m = jar.match(new RegExp('(?:^|; )' + n + '=([^;]*)'));
+    got[n] = m ? decodeURIComponent(m[1]) : null;
+  }
+  return got[n];
 }
 function cookiePut(n, v, maxAge) {
   jar = null;

@@ -110,7 +110,11 @@ test('consent denied sends nothing and counts what it dropped; pending holds unt
   core.flush();
   assert.equal(core.next(), null);
   assert.equal(store.q.size, 0);
-  assert.equal(core.stat(3), 1);
+  core.consent(0);
+  core.track(5, { name: 'after' });
+  const [counted] = sendAll(core);
+  assert.deepEqual(counted.events.map((e) => e.name), ['after']);
+  assert.equal(counted.dropped.consent_denied, 1, 'the refused event is counted in the next batch');
 
   const other = await started(memoryStore(), { consent: 1 });
   other.track(5, { name: 'held' });

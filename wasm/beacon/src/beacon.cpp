@@ -422,26 +422,4 @@ CS_EXPORT(cs_wakeup) double cs_wakeup() {
     return w == std::numeric_limits<std::int64_t>::max() ? -1 : static_cast<double>(w);
 }
 
-// Counters for tests and the page: 0 queued events, 1 sent events, 2 sent
-// batches, 3 dropped (consent denied), 4 retries, 5 held for consent.
-CS_EXPORT(cs_stat) double cs_stat(int which) {
-    if (!the().core) return 0;
-    const tracker_stats s = the().core->stats();
-    switch (which) {
-        case 0:
-            return static_cast<double>(s.queued_events);
-        case 1:
-            return static_cast<double>(s.sent_events);
-        case 2:
-            return static_cast<double>(s.sent_batches);
-        case 3:
-            return static_cast<double>(s.dropped_consent_denied);
-        case 4:
-            return static_cast<double>(s.retries);
-        case 5:
-            return static_cast<double>(s.held_events);
-        default:
-            return 0;
-    }
-}
 }
