@@ -5,8 +5,8 @@
 //
 //   csCore(source, store).then(core => { core.init({...}); core.track(2, {...}); })
 //   source: a Response or a promise of one (streaming compilation), or bytes.
-//   store: {get(k) -> string|null, put(k, v) -> bool, append(rec) -> id>0|0,
-//           remove(id), load() -> [[id, rec], ...] oldest first}
+//   store: {now() -> ms since the epoch, get(k) -> string|null, put(k, v) -> bool,
+//           append(rec) -> id>0|0, remove(id), load() -> [[id, rec], ...] oldest first}
 function csCore(source, store) {
   // Every event crosses here several times (ids, the session, the store):
   // the crossings allocate as little as they can: one view of the memory,
@@ -40,7 +40,7 @@ function csCore(source, store) {
     return heldN = utf8(s, held, 0);
   }
   var env = {
-    now: function () { return store.now ? store.now() : Date.now(); },
+    now: store.now,
     // n is at most the pool's size: the core asks for 8 bytes at a time.
     random: function (p, n) {
       var m, i;

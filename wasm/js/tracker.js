@@ -17,8 +17,9 @@ var T = { page_view: 0, click: 2, scroll: 3, hover: 4, custom: 5, conversion: 7 
 // of a burst of events go out together when the page is idle, at the
 // latest after a second, and at once on page hide. Reads see the pending
 // writes. (A renderer crash in between loses those events, as it loses
-// the events still in the core.)
-var dirty = {}, flushing = 0;
+// the events still in the core.) A Map: an object that takes a new key per
+// event (q.<tab>.<n>) turns into a slow dictionary in V8.
+var dirty = new Map(), flushing = 0;
 function idle() {
   if (flushing) return;
   flushing = 1;
@@ -27,26 +28,24 @@ function idle() {
 // The session cookie has its own pace (below); page hide (hiding 1) writes
 // it too.
 function flushStore(hiding) {
-  var k, v;
   flushing = 0;
   if (hiding === 1 && session) cookieFlush();
-  for (k in dirty) {
-    v = dirty[k];
+  dirty.forEach(function (v, k) {
     try {
       k.indexOf('seq.') == 0 ? ss.setItem('cs.' + k, v) :
         v == null ? ls.removeItem('cs.' + k) : ls.setItem('cs.' + k, v);
     } catch (e) {}
-  }
-  dirty = {};
+  });
+  dirty.clear();
 }
 function lsGet(k) {
-  if (k in dirty) return dirty[k];
+  if (dirty.has(k)) return dirty.get(k);
   try { return (k.indexOf('seq.') == 0 ? ss : ls).getItem('cs.' + k); } catch (e) { return null; }
 }
 // Set (v null: remove) behind. Answers whether the store can keep it.
 function lsPut(k, v) {
   if (k.indexOf('seq.') ? !ls : !ss) return 0;
-  dirty[k] = v;
+  dirty.set(k, v);
   idle();
   return 1;
 }
@@ -131,6 +130,7 @@ function cookieWrite(v) {
 var C = { anonymous_id: 'Aid', session: 'Sid' };
 var next = 0;
 var store = {
+  now: Date.now,
   get: function (k) {
     if (k == 'session' && cookies) return sessionGet();
     if (C[k] && cookies) return cookieGet(opt['cookie' + C[k]]);
