@@ -83,39 +83,85 @@ std::string funnel_sql(const funnel_options& o) {
     // Units are per site; with one site, the id alone is the key.
     const std::string site_prefix = site_key(o.where.site);
 
-    // 1. Per unit (session id, or person), the times of each step's events.
+    // The breakdown's column, and whether the sessions' rows join the events'
+    // in the one grouping below: a session funnel takes each session's own
+    // entry value, so its sessions rows (flagged `sess`, value `v`) are
+    // grouped with its events, which costs less than grouping them apart and
+    // joining the million units afterwards.
+    const char* column = breakdown_column(o.breakdown);
+    const bool with_sessions = !user && column != nullptr;
+    const std::string time = with_sessions ? "t" : "event_time_ms";
+    auto condition = [&](std::size_t i) {
+        return with_sessions ? "c" + n(i) : step_condition(o.steps[i]);
+    };
+
+    // 1. Per unit (session id, or person), the times of each step's events;
+    // in order, of the first step only the earliest (t1).
     std::string any_step;
     std::string inner = "SELECT " + site_prefix +
                         (user ? person_expression() : std::string("session_id")) + " AS unit";
     for (std::size_t i = 0; i < k; ++i) {
-        const std::string c = step_condition(o.steps[i]);
-        inner += ", groupArrayIf(event_time_ms, " + c + ") AS a" + n(i);
-        any_step += (i > 0 ? " OR " : "") + c;
+        const std::string c = condition(i);
+        inner += (strict && i == 0 ? ", minIf(" : ", groupArrayIf(") + time + ", " + c + ") AS " +
+                 (strict && i == 0 ? "t" : "a") + n(i);
+        any_step += (i > 0 ? " OR " : "") + step_condition(o.steps[i]);
     }
     // The entry session, only for a breakdown: per person, the session of
     // the first step's earliest event (any order: of the earliest step
-    // event); a session is its own, so no aggregate is spent on it.
-    const char* column = breakdown_column(o.breakdown);
+    // event); a session is its own, and its value the earliest (by start)
+    // of its rows in `sessions`.
     if (user && column != nullptr) {
         inner += strict ? ", argMinIf(session_id, event_time_ms, " + step_condition(o.steps[0]) +
                               ") AS entry_session"
                         : ", argMin(session_id, event_time_ms) AS entry_session";
     }
-    inner += " FROM events";
-    if (user) inner += " " + identity_join({}, o.where.site);
-    inner += " WHERE " + range_condition(o.where, "event_time_ms") + " AND (" + any_step + ")";
+    if (with_sessions) inner += ", argMinIf(v, t, sess) AS b";
+    const std::string events_where =
+        range_condition(o.where, "event_time_ms") + " AND (" + any_step + ")";
+    // A session holding an event of the range starts at most a day (the
+    // maximum session length) before it.
+    filters wide = o.where;
+    wide.from_day -= 1;
+    const std::string sessions_where = "events > 0 AND " + range_condition(wide, "start_ms");
+    if (with_sessions) {
+        std::string events_side = "SELECT " + site_prefix + "session_id, event_time_ms AS t";
+        std::string sessions_side = "SELECT " + site_prefix + "session_id, start_ms";
+        for (std::size_t i = 0; i < k; ++i) {
+            events_side += ", " + step_condition(o.steps[i]) + " AS c" + n(i);
+            sessions_side += ", materialize(0)";
+        }
+        // Constants materialized: UNION ALL in 18.16 refuses a column that is
+        // constant in one SELECT and not in the other, or constant in both
+        // with different values.
+        events_side +=
+            ", materialize(0) AS sess, materialize('') AS v FROM events WHERE " + events_where;
+        sessions_side += ", materialize(1), " + std::string(column) +
+                         " FROM sessions FINAL WHERE " + sessions_where;
+        inner += " FROM (" + events_side + " UNION ALL " + sessions_side + ")";
+    } else {
+        inner += " FROM events";
+        if (user) inner += " " + identity_join({}, o.where.site);
+        inner += " WHERE " + events_where;
+    }
     inner += " GROUP BY " + site_prefix + "unit";
-    if (strict) inner += " HAVING notEmpty(a1)";
+    // A unit that never reached the first step is no unit of the funnel.
+    if (strict) {
+        inner += " HAVING t1 > 0";
+    } else if (with_sessions) {
+        inner += " HAVING notEmpty(a1)";
+    }
 
     // 2. When each step was reached (0: not reached) and how far the unit got.
     std::string mid = "SELECT ";
-    if (column != nullptr) {
-        mid += site_prefix + (user ? "entry_session" : "unit") + " AS session_id, ";
+    if (with_sessions) {
+        mid += "b, ";
+    } else if (column != nullptr) {
+        mid += site_prefix + "entry_session AS session_id, ";
     }
     if (strict) {
         // Each step is the earliest matching event at or after the previous
         // one (ties in time count as in order), within the window of the first.
-        mid += "arrayReduce('min', a1) AS t1";
+        mid += "t1";
         for (std::size_t i = 1; i < k; ++i) {
             std::string cond = "x >= t" + std::to_string(i);
             if (user) cond += " AND x <= t1 + " + window;
@@ -156,16 +202,11 @@ std::string funnel_sql(const funnel_options& o) {
         }
     }
     outer += " FROM (" + mid + ")";
-    if (column != nullptr) {
-        // A session holding an event of the range starts at most a day
-        // (the maximum session length) before it.
-        filters wide = o.where;
-        wide.from_day -= 1;
+    if (column != nullptr && user) {
         outer += " ANY LEFT JOIN (SELECT " + site_prefix + "session_id, argMin(" +
-                 std::string(column) +
-                 ", start_ms) AS b FROM sessions FINAL WHERE events > 0 AND " +
-                 range_condition(wide, "start_ms") + " GROUP BY " + site_prefix +
-                 "session_id) USING (" + site_prefix + "session_id)";
+                 std::string(column) + ", start_ms) AS b FROM sessions FINAL WHERE " +
+                 sessions_where + " GROUP BY " + site_prefix + "session_id) USING (" + site_prefix +
+                 "session_id)";
     }
     outer += " WHERE level >= 1 GROUP BY g WITH TOTALS ORDER BY countIf(level >= 1) DESC, g";
     return outer;

@@ -50,7 +50,18 @@ TEST(analysis_queries, funnel_counts_become_rates_drop_offs_and_medians) {
     EXPECT_DOUBLE_EQ(r->groups[1].steps[1].step_conversion, 0);
     ASSERT_EQ(db.queries.size(), 1u);
     EXPECT_TRUE(has(db.queries[0], "GROUP BY g WITH TOTALS"));
-    EXPECT_TRUE(has(db.queries[0], "argMin(channel, start_ms) AS b FROM sessions FINAL"));
+    // A session's own rows give its value, grouped with its events: no join.
+    EXPECT_TRUE(has(db.queries[0],
+                    "argMinIf(v, t, sess) AS b FROM (SELECT site, session_id, "
+                    "event_time_ms AS t, "));
+    EXPECT_TRUE(has(db.queries[0],
+                    " UNION ALL SELECT site, session_id, start_ms, materialize(0), "
+                    "materialize(0), materialize(0), materialize(1), channel FROM sessions "
+                    "FINAL WHERE events > 0"));
+    EXPECT_FALSE(has(db.queries[0], "JOIN"));
+    // Per person, the entry session's value is joined.
+    const auto user = funnel_sql(funnel({{"scope", "user"}, {"by", "device"}}));
+    EXPECT_TRUE(has(user, "argMin(device_type, start_ms) AS b FROM sessions FINAL"));
 }
 
 TEST(analysis_queries, an_empty_funnel_is_all_zeros) {
@@ -70,6 +81,8 @@ TEST(analysis_queries, funnel_scope_and_order_shape_the_sql) {
     const auto session = funnel_sql(funnel({}));
     EXPECT_TRUE(has(session, "SELECT site, session_id AS unit"));
     EXPECT_FALSE(has(session, "known_user_id"));
+    EXPECT_TRUE(has(session, "minIf(event_time_ms, ((type IN"));
+    EXPECT_TRUE(has(session, "HAVING t1 > 0"));
     EXPECT_TRUE(has(session, "arrayFilter(x -> x >= t1, a2)"));
     const auto user = funnel_sql(funnel({{"scope", "user"}, {"window", "2d"}}));
     EXPECT_TRUE(has(user, "ANY LEFT JOIN (SELECT site, anonymous_id, argMax(user_id, end_ms)"));
