@@ -101,7 +101,7 @@ public:
 
     // Stamps the event (id, ts, session, seq), encodes it and queues it
     // (stored first). Errors are values: invalid events are refused whole.
-    result<void, errc> track(event e) noexcept;
+    result<void, errc> track(const event& e) noexcept;
     // Sets the user id (context.user_id of later batches) and tracks an
     // identify event. `at` is the sign-in's real time (sent as true_ts, as
     // for track), `ts` its device time; unset: the tracker's clock.

@@ -154,7 +154,7 @@ result<void, errc> tracker_core::start() noexcept {
     return {};
 }
 
-result<void, errc> tracker_core::track(event e) noexcept {
+result<void, errc> tracker_core::track(const event& e) noexcept {
     if (auto ok = validate(e); !ok) return ok;
     const std::int64_t now = clock_.now_ms();
     const std::int64_t ts = e.ts.value_or(now);

@@ -174,7 +174,7 @@ struct beacon {
     tracker_options options;
     tracker_core* core = nullptr;
     alignas(tracker_core) unsigned char core_space[sizeof(tracker_core)];
-    event next;
+    std::optional<event> next{std::in_place};  // always engaged: emplace() renews it
     std::optional<outgoing_batch> out;
 };
 
@@ -205,7 +205,7 @@ CS_EXPORT(cs_set) void cs_set(int f, std::uint32_t off, std::uint32_t len) {
     beacon& t = the();
     std::string v(arg(off, len));
     auto& c = t.options.context;
-    auto& e = t.next;
+    auto& e = *t.next;
     auto el = [&]() -> element_info& {
         if (!e.element) e.element.emplace();
         return *e.element;
@@ -261,7 +261,7 @@ CS_EXPORT(cs_set) void cs_set(int f, std::uint32_t off, std::uint32_t len) {
 CS_EXPORT(cs_set_number) void cs_set_number(int f, double v) {
     beacon& t = the();
     auto& c = t.options.context;
-    auto& e = t.next;
+    auto& e = *t.next;
     const auto u = static_cast<std::uint32_t>(v);
     switch (f) {
         case n_screen_w:
@@ -325,8 +325,7 @@ CS_EXPORT(cs_init) int cs_init() {
 
 // Starts a new event of this type (clickstream::event_type).
 CS_EXPORT(cs_event) void cs_event(int type) {
-    the().next = event{};
-    the().next.type = static_cast<event_type>(type);
+    the().next.emplace().type = static_cast<event_type>(type);
 }
 
 // A property of the event being built: kind 0 string (v_off, v_len), 1
@@ -335,7 +334,7 @@ CS_EXPORT(cs_prop)
 void cs_prop(std::uint32_t k_off, std::uint32_t k_len, int kind, std::uint32_t v_off,
              std::uint32_t v_len, double num) {
     std::string key(arg(k_off, k_len));
-    auto& p = the().next.props;
+    auto& p = the().next->props;
     if (kind == 0) {
         p.set(std::move(key), std::string(arg(v_off, v_len)));
     } else if (kind == 2) {
@@ -352,8 +351,7 @@ void cs_prop(std::uint32_t k_off, std::uint32_t k_len, int kind, std::uint32_t v
 CS_EXPORT(cs_track) int cs_track() {
     beacon& t = the();
     if (!t.core) return static_cast<int>(errc::invalid_argument);
-    const auto r = t.core->track(std::move(t.next));
-    t.next = event{};
+    const auto r = t.core->track(*t.next);
     return r ? 0 : static_cast<int>(r.error());
 }
 
@@ -421,5 +419,4 @@ CS_EXPORT(cs_wakeup) double cs_wakeup() {
     const std::int64_t w = the().core->next_wakeup_ms();
     return w == std::numeric_limits<std::int64_t>::max() ? -1 : static_cast<double>(w);
 }
-
 }
