@@ -5,12 +5,11 @@
 #include <utility>
 
 namespace clickstream::enrich {
-namespace {
 
 // (site, id) → a non-zero 64-bit fingerprint. std::hash of a string is
 // MurmurHash64A in libstdc++; the final mix spreads it over the table index
 // bits too. 0 marks an empty slot, so it is moved to 1.
-std::uint64_t fingerprint(std::string_view site, std::string_view id) {
+std::uint64_t dedup_window::fingerprint(std::string_view site, std::string_view id) {
     thread_local std::string key;
     key.assign(site).push_back('\0');
     key.append(id);
@@ -20,8 +19,6 @@ std::uint64_t fingerprint(std::string_view site, std::string_view id) {
     h ^= h >> 33;
     return h == 0 ? 1 : h;
 }
-
-}  // namespace
 
 bool dedup_window::fingerprint_set::contains(std::uint64_t f) const noexcept {
     if (slots_.empty()) return false;
@@ -90,14 +87,20 @@ void dedup_window::advance(std::int64_t now_ms) {
 }
 
 bool dedup_window::contains(std::string_view site, std::string_view event_id, std::int64_t now_ms) {
-    advance(now_ms);
-    const std::uint64_t f = fingerprint(site, event_id);
-    return current_.contains(f) || previous_.contains(f);
+    return contains(fingerprint(site, event_id), now_ms);
 }
 
 void dedup_window::record(std::string_view site, std::string_view event_id, std::int64_t now_ms) {
+    record(fingerprint(site, event_id), now_ms);
+}
+
+bool dedup_window::contains(std::uint64_t f, std::int64_t now_ms) {
     advance(now_ms);
-    const std::uint64_t f = fingerprint(site, event_id);
+    return current_.contains(f) || previous_.contains(f);
+}
+
+void dedup_window::record(std::uint64_t f, std::int64_t now_ms) {
+    advance(now_ms);
     if (current_.contains(f)) return;
     if (current_.size() >= options_.max_ids) {
         rotate(now_ms);

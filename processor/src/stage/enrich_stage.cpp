@@ -183,15 +183,13 @@ void enrich_stage::process(const input_record& record) {
     enricher_.begin_batch(b, *meta);
     for (std::size_t i = 0; i < b.events.size(); ++i) {
         const auto& e = b.events[i];
-        std::string key = b.site;
-        key.push_back('\0');
-        key += e.id;
-        if (pending_keys_.count(key) != 0 || dedup_.contains(b.site, e.id, meta->receive_ms)) {
+        const std::uint64_t id = enrich::dedup_window::fingerprint(b.site, e.id);
+        if (pending_keys_.count(id) != 0 || dedup_.contains(id, meta->receive_ms)) {
             ++pending_dups_;
             continue;
         }
-        pending_keys_.insert(std::move(key));
-        pending_ids_.push_back({b.site, e.id, meta->receive_ms});
+        pending_keys_.insert(id);
+        pending_ids_.push_back({id, meta->receive_ms});
         pending_receive_ms_.push_back(meta->receive_ms);
         enricher_.enrich(i, scratch_);
         const bool bot = scratch_.bot.bot;
@@ -226,7 +224,7 @@ bool enrich_stage::commit() {
         return false;
     }
     // Committed: now, and only now, the ids are known and the counts true.
-    for (const auto& p : pending_ids_) dedup_.record(p.site, p.id, p.receive_ms);
+    for (const auto& p : pending_ids_) dedup_.record(p.fingerprint, p.receive_ms);
     enricher_.commit_transaction();
     for (const auto& [topic, n] : pending_out_) probe_.events_out(topic, n);
     for (const auto& [reason, n] : pending_dlq_) probe_.dlq(reason, n);

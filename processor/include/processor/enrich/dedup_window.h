@@ -45,6 +45,13 @@ public:
     bool contains(std::string_view site, std::string_view event_id, std::int64_t now_ms);
     void record(std::string_view site, std::string_view event_id, std::int64_t now_ms);
 
+    // The fingerprint the window keeps for (site, event id), and the two
+    // steps on it: a caller that asks and later records the same id hashes
+    // it once, and may keep the fingerprint instead of the strings.
+    static std::uint64_t fingerprint(std::string_view site, std::string_view event_id);
+    bool contains(std::uint64_t fingerprint, std::int64_t now_ms);
+    void record(std::uint64_t fingerprint, std::int64_t now_ms);
+
     std::size_t size() const noexcept { return current_.size() + previous_.size(); }
     std::size_t memory_bytes() const noexcept;
     std::size_t rotations() const noexcept { return rotations_; }

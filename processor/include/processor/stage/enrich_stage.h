@@ -103,12 +103,14 @@ private:
     std::chrono::steady_clock::time_point opened_at_;
     std::size_t records_ = 0;
     std::map<std::pair<std::string, std::int32_t>, std::int64_t> positions_;
+    // Ids by the dedup window's fingerprint of (site, event id): the window
+    // itself keeps nothing more, and one hash serves both steps.
     struct pending_id {
-        std::string site, id;
+        std::uint64_t fingerprint;
         std::int64_t receive_ms;
     };
     std::vector<pending_id> pending_ids_;
-    std::unordered_set<std::string> pending_keys_;  // site + '\0' + id
+    std::unordered_set<std::uint64_t> pending_keys_;
     std::vector<std::int64_t> pending_receive_ms_;  // per clean or bot event
     std::map<std::string, std::uint64_t> pending_out_, pending_dlq_, pending_bots_;
     std::uint64_t pending_dups_ = 0;
