@@ -15,7 +15,9 @@ session_rate_guard::session_rate_guard(const session_rate_options& options)
 
 rate_verdict session_rate_guard::observe(std::string_view session_key, std::int64_t event_ms) {
     bucket* b = nullptr;
-    if (staged_) {
+    if (last_ != nullptr && session_key == last_key_) {
+        b = last_;
+    } else if (staged_) {
         if (const auto it = pending_.find(session_key); it != pending_.end()) {
             b = &it->second;
         } else {
@@ -28,7 +30,13 @@ rate_verdict session_rate_guard::observe(std::string_view session_key, std::int6
         }
     } else {
         b = buckets_.find(session_key);
-        if (b == nullptr) b = &buckets_.insert(session_key, bucket{options_.burst, event_ms, false});
+        if (b == nullptr)
+            b = &buckets_.insert(session_key, bucket{options_.burst, event_ms, false});
+    }
+    if (b != last_ || session_key != last_key_) {
+        // A new entry may reuse an evicted one's memory: the key decides.
+        last_ = b;
+        last_key_.assign(session_key);
     }
     if (!b->flagged) {
         // Out-of-order events (several tabs, retries) refill nothing.
@@ -48,11 +56,13 @@ rate_verdict session_rate_guard::observe(std::string_view session_key, std::int6
 }
 
 void session_rate_guard::begin() {
+    last_ = nullptr;
     pending_.clear();
     staged_ = true;
 }
 
 void session_rate_guard::commit() {
+    last_ = nullptr;
     for (const auto& [key, counted] : pending_) {
         if (bucket* b = buckets_.find(key)) {
             *b = counted;
@@ -65,6 +75,7 @@ void session_rate_guard::commit() {
 }
 
 void session_rate_guard::discard() {
+    last_ = nullptr;
     pending_.clear();
     staged_ = false;
 }

@@ -70,6 +70,11 @@ private:
     bool staged_ = false;
     // The open transaction's buckets (copies of the committed ones, counted on).
     std::unordered_map<std::string, bucket, key_hash, std::equal_to<>> pending_;
+    // The bucket observe() used last and its key: a batch's events are
+    // mostly of one session, and they skip the lookup. Null after begin,
+    // commit and discard (the bucket may be gone); a lookup replaces it.
+    bucket* last_ = nullptr;
+    std::string last_key_;
 };
 
 }  // namespace clickstream::enrich

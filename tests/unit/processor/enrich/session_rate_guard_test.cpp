@@ -47,6 +47,38 @@ TEST(enrich_session_rate_guard, memory_is_bounded_by_max_sessions) {
     EXPECT_EQ(g.sessions(), 50U);
 }
 
+// Consecutive events of one session reuse its bucket; a session in between,
+// an eviction or a transaction's end must not make another session's events
+// count on it.
+TEST(enrich_session_rate_guard, each_session_counts_on_its_own_bucket) {
+    const std::int64_t t = 1'700'000'000'000;
+    session_rate_guard one({.events_per_second = 0.001, .burst = 2, .max_sessions = 1});
+    EXPECT_FALSE(one.observe("a", t).too_fast);
+    EXPECT_FALSE(one.observe("a", t).too_fast);
+    EXPECT_TRUE(one.observe("a", t).too_fast);
+    EXPECT_FALSE(one.observe("b", t).too_fast);  // evicts a
+    EXPECT_FALSE(one.observe("a", t).too_fast);  // a again: forgotten, a fresh burst
+    EXPECT_FALSE(one.observe("a", t).too_fast);
+    EXPECT_TRUE(one.observe("a", t).too_fast);
+    EXPECT_EQ(one.sessions(), 1U);
+
+    session_rate_guard g({.events_per_second = 0.001, .burst = 2, .max_sessions = 10});
+    g.begin();
+    EXPECT_FALSE(g.observe("a", t).too_fast);
+    EXPECT_FALSE(g.observe("b", t).too_fast);
+    EXPECT_FALSE(g.observe("a", t).too_fast);
+    EXPECT_FALSE(g.observe("b", t).too_fast);
+    EXPECT_TRUE(g.observe("a", t).too_fast);
+    g.discard();
+    g.begin();
+    EXPECT_FALSE(g.observe("a", t).too_fast);  // the discarded counts are gone
+    g.commit();
+    g.begin();
+    EXPECT_FALSE(g.observe("a", t).too_fast);  // the committed one carries on
+    EXPECT_TRUE(g.observe("a", t).too_fast);
+    g.commit();
+}
+
 TEST(enrich_session_rate_guard, counts_of_a_discarded_transaction_are_forgotten) {
     session_rate_guard g({.events_per_second = 0.001, .burst = 3, .max_sessions = 10});
     const std::int64_t t = 1'700'000'000'000;
