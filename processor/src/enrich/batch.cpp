@@ -617,14 +617,23 @@ clickstream::result<void, batch_error> parse_batch(std::string_view body, batch&
             batch_error{batch_reason::too_large, "",
                         "body over " + std::to_string(limits.max_body_bytes) + " bytes"}};
     }
-    if (nesting_depth(body, limits.max_depth) > limits.max_depth) {
+    // One tape per thread, reused: after the first batches it no longer
+    // allocates. The lexer also refuses ill-formed UTF-8 in strings. Too deep
+    // a nesting is the reason whether or not the body is JSON: the parse
+    // stops at it, and only a body it refuses earlier is scanned for it.
+    thread_local detail::json_tape tape;
+    // (The parse also ends at a NUL byte, as nlohmann's does: what follows
+    // one is scanned too.)
+    const auto parsed = tape.parse(body, limits.max_depth);
+    const bool scan =
+        parsed == detail::json_tape::outcome::malformed ||
+        (parsed == detail::json_tape::outcome::ok && body.find('\0') != std::string_view::npos);
+    if (parsed == detail::json_tape::outcome::too_deep ||
+        (scan && nesting_depth(body, limits.max_depth) > limits.max_depth)) {
         return failure{batch_error{batch_reason::too_large, "",
                                    "nested deeper than " + std::to_string(limits.max_depth)}};
     }
-    // One tape per thread, reused: after the first batches it no longer
-    // allocates. The lexer also refuses ill-formed UTF-8 in strings.
-    thread_local detail::json_tape tape;
-    if (!tape.parse(body)) {
+    if (parsed != detail::json_tape::outcome::ok) {
         return failure{batch_error{batch_reason::not_json, "", "not well-formed UTF-8 JSON"}};
     }
     reset(into);

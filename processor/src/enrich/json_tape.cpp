@@ -174,22 +174,25 @@ class tape_builder {
 public:
     explicit tape_builder(json_tape& t) : t_(t) {}
 
-    bool parse(std::string_view text) {
+    json_tape::outcome parse(std::string_view text, std::size_t max_depth) {
+        using outcome = json_tape::outcome;
+        const outcome malformed = outcome::malformed;
         const char* p = text.data();
         const char* const end = p + text.size();
         if (p != end && static_cast<unsigned char>(*p) == 0xEF) {
             if (end - p < 3 || static_cast<unsigned char>(p[1]) != 0xBB ||
                 static_cast<unsigned char>(p[2]) != 0xBF) {
-                return false;
+                return malformed;
             }
             p += 3;
         }
         // Expecting a value.
     value:
         while (p != end && is_space(*p)) ++p;
-        if (p == end) return false;
+        if (p == end) return malformed;
         switch (*p) {
             case '{':
+                if (t_.open_.size() >= max_depth) return outcome::too_deep;
                 open(tape_kind::object);
                 ++p;
                 while (p != end && is_space(*p)) ++p;
@@ -200,6 +203,7 @@ public:
                 }
                 goto member;
             case '[':
+                if (t_.open_.size() >= max_depth) return outcome::too_deep;
                 open(tape_kind::array);
                 ++p;
                 while (p != end && is_space(*p)) ++p;
@@ -211,40 +215,40 @@ public:
                 goto value;
             case '"': {
                 const auto at = static_cast<std::uint32_t>(t_.arena_.size());
-                if (!read_string(p, end, t_.arena_)) return false;
+                if (!read_string(p, end, t_.arena_)) return malformed;
                 tape_node& n = scalar(tape_kind::string);
                 n.str_at = at;
                 n.str_size = static_cast<std::uint32_t>(t_.arena_.size() - at);
                 goto after_value;
             }
             case 't':
-                if (!literal(p, end, "true")) return false;
+                if (!literal(p, end, "true")) return malformed;
                 scalar(tape_kind::boolean).boolean = true;
                 goto after_value;
             case 'f':
-                if (!literal(p, end, "false")) return false;
+                if (!literal(p, end, "false")) return malformed;
                 scalar(tape_kind::boolean).boolean = false;
                 goto after_value;
             case 'n':
-                if (!literal(p, end, "null")) return false;
+                if (!literal(p, end, "null")) return malformed;
                 scalar(tape_kind::null);
                 goto after_value;
             default:
                 if (*p == '-' || is_digit(*p)) {
-                    if (!number(p, end)) return false;
+                    if (!number(p, end)) return malformed;
                     goto after_value;
                 }
-                return false;
+                return malformed;
         }
         // Expecting a member's key (after '{' or ',' in an object).
     member:
         while (p != end && is_space(*p)) ++p;
-        if (p == end || *p != '"') return false;
+        if (p == end || *p != '"') return malformed;
         key_at_ = static_cast<std::uint32_t>(t_.arena_.size());
-        if (!read_string(p, end, t_.arena_)) return false;
+        if (!read_string(p, end, t_.arena_)) return malformed;
         key_size_ = static_cast<std::uint32_t>(t_.arena_.size() - key_at_);
         while (p != end && is_space(*p)) ++p;
-        if (p == end || *p != ':') return false;
+        if (p == end || *p != ':') return malformed;
         ++p;
         goto value;
         // After a value: the end, or a comma or the close of its container.
@@ -252,8 +256,8 @@ public:
         while (p != end && is_space(*p)) ++p;
         // nlohmann's lexer takes a NUL byte for the end of the input (as in
         // a C string): what follows one after the value is never read.
-        if (t_.open_.empty()) return p == end || *p == '\0';
-        if (p == end) return false;
+        if (t_.open_.empty()) return p == end || *p == '\0' ? outcome::ok : malformed;
+        if (p == end) return malformed;
         {
             const bool in_object = t_.nodes_[t_.open_.back()].kind == tape_kind::object;
             const char c = *p++;
@@ -261,7 +265,7 @@ public:
                 if (in_object) goto member;
                 goto value;
             }
-            if (c != (in_object ? '}' : ']')) return false;
+            if (c != (in_object ? '}' : ']')) return malformed;
             close();
             goto after_value;
         }
@@ -371,7 +375,7 @@ private:
     std::uint32_t key_at_ = 0, key_size_ = 0;
 };
 
-bool json_tape::parse(std::string_view text) {
+json_tape::outcome json_tape::parse(std::string_view text, std::size_t max_depth) {
     nodes_.clear();
     arena_.clear();
     open_.clear();
@@ -379,7 +383,12 @@ bool json_tape::parse(std::string_view text) {
     // text.
     arena_.reserve(text.size());
     tape_builder builder(*this);
-    return builder.parse(text) && !nodes_.empty();
+    const outcome o = builder.parse(text, max_depth);
+    return o == outcome::ok && nodes_.empty() ? outcome::malformed : o;
+}
+
+bool json_tape::parse(std::string_view text) {
+    return parse(text, static_cast<std::size_t>(-1)) == outcome::ok;
 }
 
 double tape_ref::as_double() const noexcept {

@@ -56,6 +56,13 @@ public:
     // checked here). The previous document is discarded, its memory kept.
     bool parse(std::string_view text);
 
+    enum class outcome { ok, malformed, too_deep };
+    // The same, stopping at the first array or object nested deeper than
+    // `max_depth` (too_deep: the text up to there was well-formed, so its
+    // brackets nest that deep whatever follows). malformed says nothing of
+    // the depth of what follows the error.
+    outcome parse(std::string_view text, std::size_t max_depth);
+
     const std::vector<tape_node>& nodes() const noexcept { return nodes_; }
     std::string_view text(std::uint32_t at, std::uint32_t size) const noexcept {
         return {arena_.data() + at, size};

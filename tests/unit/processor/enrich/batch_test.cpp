@@ -166,8 +166,15 @@ TEST(enrich_batch, not_json_and_not_utf8) {
     expect_invalid(valid_body() + "{}", batch_reason::not_json, "");
 }
 
+// The reason is too_large whether or not the body is JSON: the parse stops
+// at the first bracket too deep, and a body it refuses earlier, or that
+// ends at a NUL byte, is scanned for depth as well.
 TEST(enrich_batch, deep_nesting_is_refused_before_parsing) {
     expect_invalid(std::string(100000, '['), batch_reason::too_large, "");
+    expect_invalid("{\"v\":x," + std::string(40, '['), batch_reason::too_large, "");
+    expect_invalid(valid_body() + std::string(1, '\0') + std::string(40, '['),
+                   batch_reason::too_large, "");
+    expect_invalid("{\"v\":x," + std::string(10, '['), batch_reason::not_json, "");
     std::string deep = valid_body();
     deep.insert(deep.find("\"events\""),
                 "\"x\":" + std::string(20, '[') + std::string(20, ']') + ",");
