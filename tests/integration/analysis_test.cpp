@@ -138,6 +138,41 @@ protected:
                 session_row("shop", "F5b", "x5", "u5", T + day, "direct", {}, 1, 20),
                 session_row("shop", "F6", "x6", "", T + 2 * day, "direct", {"/", "/product/a"})});
 
+        // Breakdown by the session's rows (site brk, 2026-11-25; from
+        // 2026-11-24 the shop's other sites have nothing), steps / >
+        // add_to_cart:
+        //   B1  two segments: email (-2 h), direct (+1 h): email, the earlier
+        //   B2  version 7 social, version 9 paid_search: the newest counts
+        //   B3  no row in sessions: (none)
+        //   B4  newest version merged away (events = 0): (none)
+        //   B5  a session row without events: no unit
+        // and a session B1 of site brk2 (social, / only), apart from brk's.
+        const std::int64_t b = T + 5 * day;
+        auto version = [](json r, int segment, int v, int events) {
+            r["segment"] = segment;
+            r["version"] = v;
+            r["events"] = events;
+            return r;
+        };
+        insert(db_, "events",
+               {event("brk", "B1", "z1", "", b, "page_view", "/"),
+                event("brk", "B1", "z1", "", b + 10 * s, "custom", "add_to_cart"),
+                event("brk", "B2", "z2", "", b, "page_view", "/"),
+                event("brk", "B3", "z3", "", b, "page_view", "/"),
+                event("brk", "B3", "z3", "", b + 10 * s, "custom", "add_to_cart"),
+                event("brk", "B4", "z4", "", b, "page_view", "/"),
+                event("brk2", "B1", "w1", "", b, "page_view", "/")});
+        insert(
+            db_, "sessions",
+            {version(session_row("brk", "B1", "z1", "", b - 7'200 * s, "email", {"/"}), 1, 8, 3),
+             version(session_row("brk", "B1", "z1", "", b + 3'600 * s, "direct", {"/"}), 2, 8, 3),
+             version(session_row("brk", "B2", "z2", "", b, "social", {"/"}), 1, 7, 3),
+             version(session_row("brk", "B2", "z2", "", b, "paid_search", {"/"}), 1, 9, 3),
+             version(session_row("brk", "B4", "z4", "", b, "social", {"/"}), 1, 7, 3),
+             version(session_row("brk", "B4", "z4", "", b, "social", {"/"}), 1, 9, 0),
+             session_row("brk", "B5", "z5", "", b, "email", {"/"}),
+             session_row("brk2", "B1", "w1", "", b, "social", {"/"})});
+
         // Paths (site paths): page sequences of five sessions.
         insert(db_, "sessions",
                {session_row("paths", "s1", "p1", "", T, "direct", {"/", "/a", "/b"}),
@@ -219,6 +254,29 @@ TEST_F(analysis_test, session_funnel_counts_drop_offs_and_median_times) {
     EXPECT_DOUBLE_EQ(j["groups"][1]["steps"][1]["median_ms_from_previous"].get<double>(), 7500);
     EXPECT_EQ(j["groups"][2]["value"], "social");
     EXPECT_EQ(counts(j["groups"][2]["steps"]), (std::vector<std::int64_t>{1, 1, 0, 0}));
+}
+
+TEST_F(analysis_test, session_funnel_breakdown_reads_each_sessions_newest_earliest_row) {
+    const std::string steps =
+        "from=2026-11-25&to=2026-11-25&step=page:/"
+        "&step=event:add_to_cart&by=channel";
+    auto j = api("/api/analysis/funnel?site=brk&" + steps);
+    EXPECT_EQ(counts(j["steps"]), (std::vector<std::int64_t>{4, 2}));
+    ASSERT_EQ(j["groups"].size(), 3u);
+    EXPECT_EQ(j["groups"][0]["value"], "(none)");  // B3 without a row, B4 merged away
+    EXPECT_EQ(counts(j["groups"][0]["steps"]), (std::vector<std::int64_t>{2, 1}));
+    EXPECT_EQ(j["groups"][1]["value"], "email");  // B1's first segment
+    EXPECT_EQ(counts(j["groups"][1]["steps"]), (std::vector<std::int64_t>{1, 1}));
+    EXPECT_EQ(j["groups"][2]["value"], "paid_search");  // B2's newest version
+    EXPECT_EQ(counts(j["groups"][2]["steps"]), (std::vector<std::int64_t>{1, 0}));
+    // Across sites a session is (site, id): brk2's B1 is a unit of its own.
+    j = api("/api/analysis/funnel?" + steps);
+    EXPECT_EQ(counts(j["steps"]), (std::vector<std::int64_t>{5, 2}));
+    ASSERT_EQ(j["groups"].size(), 4u);
+    EXPECT_EQ(j["groups"][1]["value"], "email");
+    EXPECT_EQ(counts(j["groups"][1]["steps"]), (std::vector<std::int64_t>{1, 1}));
+    EXPECT_EQ(j["groups"][3]["value"], "social");
+    EXPECT_EQ(counts(j["groups"][3]["steps"]), (std::vector<std::int64_t>{1, 0}));
 }
 
 TEST_F(analysis_test, user_funnel_follows_a_person_into_a_later_session) {
