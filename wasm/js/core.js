@@ -85,13 +85,14 @@ function csCore(source, store) {
       'url', 'referrer', 'title', 'name', 'currency', 'selector', 'text', 'href'];
     var N = ['screenW', 'screenH', 'viewportW', 'viewportH', 'sessionTimeout', 'flushInterval',
       'webdriver', 'consent', 'value', 'depth', 'outbound', 'at'];
+    // Sets the fields o has (not a probe for each of the 26 names: an event
+    // has two to four), in o's order; other keys (props) are left to track.
     function fields(o) {
-      var i, a;
-      for (i = 0; i < S.length; i++) {
-        if ((a = o[S[i]]) != null && a !== '') x.cs_set(i, 0, put(a, 0));
-      }
-      for (i = 0; i < N.length; i++) {
-        if (o[N[i]] != null) x.cs_set_number(i, +o[N[i]]);
+      var k, a, i;
+      for (k in o) {
+        if ((a = o[k]) != null && a !== '') {
+          (i = S.indexOf(k)) >= 0 ? x.cs_set(i, 0, put(a, 0)) : (i = N.indexOf(k)) >= 0 && x.cs_set_number(i, +a);
+        }
       }
     }
     return {

@@ -264,17 +264,18 @@ CS_EXPORT(cs_set_number) void cs_set_number(int f, double v) {
     auto& e = *t.next;
     const auto u = static_cast<std::uint32_t>(v);
     switch (f) {
+        // In either order: the JS sets the fields an object has, in its order.
         case n_screen_w:
-            c.screen.emplace().w = u;
+            (c.screen ? *c.screen : c.screen.emplace()).w = u;
             break;
         case n_screen_h:
-            if (c.screen) c.screen->h = u;
+            (c.screen ? *c.screen : c.screen.emplace()).h = u;
             break;
         case n_viewport_w:
-            c.viewport.emplace().w = u;
+            (c.viewport ? *c.viewport : c.viewport.emplace()).w = u;
             break;
         case n_viewport_h:
-            if (c.viewport) c.viewport->h = u;
+            (c.viewport ? *c.viewport : c.viewport.emplace()).h = u;
             break;
         case n_timeout_s:
             t.options.session.timeout_s = static_cast<std::int64_t>(v);
