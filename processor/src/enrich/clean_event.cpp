@@ -42,29 +42,42 @@ void append_utc_date(std::string& out, std::int64_t ms) {
     out.append(text, sizeof text);
 }
 
+// A member name as the text written before its value, `,"name":`, made at
+// compile time: the names are this file's literals, which need no escape.
+template <std::size_t N>
+struct member_key {
+    char text[N + 3] = {};  // N counts the literal's NUL
+    consteval member_key(const char (&name)[N]) {
+        text[0] = ',';
+        text[1] = '"';
+        for (std::size_t i = 0; i + 1 < N; ++i) text[2 + i] = name[i];
+        text[N + 1] = '"';
+        text[N + 2] = ':';
+    }
+};
+
 // The clean event's members after the first, written straight into the
-// string: `,"name":` then the value. The names are this file's literals,
-// which need no escape, so they are appended as they are.
-void key(std::string& s, std::string_view name) {
-    s += ',';
-    s += '"';
-    s.append(name);
-    s += '"';
-    s += ':';
+// string: the key in one append, then the value.
+template <member_key K>
+void key(std::string& s) {
+    s.append(K.text, sizeof K.text);
 }
 
-void str(std::string& s, std::string_view name, std::string_view v) {
-    key(s, name);
+template <member_key K>
+void str(std::string& s, std::string_view v) {
+    key<K>(s);
     append_json_string(s, v);
 }
 
-void integer(std::string& s, std::string_view name, std::int64_t v) {
-    key(s, name);
+template <member_key K>
+void integer(std::string& s, std::int64_t v) {
+    key<K>(s);
     append_json_integer(s, v);
 }
 
-void boolean(std::string& s, std::string_view name, bool v) {
-    key(s, name);
+template <member_key K>
+void boolean(std::string& s, bool v) {
+    key<K>(s);
     s.append(v ? "true" : "false");
 }
 
@@ -165,41 +178,41 @@ void event_enricher::write_batch_members(const batch& b, const raw_metadata& m) 
     frag_site_.assign("{\"site\":");
     append_json_string(frag_site_, b.site);
     frag_times_.clear();
-    integer(frag_times_, "receive_time_ms", m.receive_ms);
-    integer(frag_times_, "sent_at_ms", b.sent_at);
+    integer<"receive_time_ms">(frag_times_, m.receive_ms);
+    integer<"sent_at_ms">(frag_times_, b.sent_at);
     frag_ids_.clear();
-    str(frag_ids_, "anonymous_id", cx.anonymous_id);
-    str(frag_ids_, "user_id", cx.user_id);
+    str<"anonymous_id">(frag_ids_, cx.anonymous_id);
+    str<"user_id">(frag_ids_, cx.user_id);
     frag_tab_.clear();
-    str(frag_tab_, "tab_id", cx.tab_id);
-    str(frag_tab_, "platform", cx.platform);
+    str<"tab_id">(frag_tab_, cx.tab_id);
+    str<"platform">(frag_tab_, cx.platform);
     const user_agent_info& ua = *ua_;
     frag_device_.clear();
-    str(frag_device_, "browser_family", ua.browser.family);
-    str(frag_device_, "browser_version", browser_version_);
-    str(frag_device_, "os_family", ua.os.family);
-    str(frag_device_, "os_version", os_version_);
-    str(frag_device_, "device_family", ua.device.family);
-    str(frag_device_, "device_brand", ua.device.brand);
-    str(frag_device_, "device_model", ua.device.model);
-    str(frag_device_, "device_type", to_string(ua.type));
-    str(frag_device_, "country", country_);
-    str(frag_device_, "ip", ip_text_);
+    str<"browser_family">(frag_device_, ua.browser.family);
+    str<"browser_version">(frag_device_, browser_version_);
+    str<"os_family">(frag_device_, ua.os.family);
+    str<"os_version">(frag_device_, os_version_);
+    str<"device_family">(frag_device_, ua.device.family);
+    str<"device_brand">(frag_device_, ua.device.brand);
+    str<"device_model">(frag_device_, ua.device.model);
+    str<"device_type">(frag_device_, to_string(ua.type));
+    str<"country">(frag_device_, country_);
+    str<"ip">(frag_device_, ip_text_);
     frag_context_.clear();
-    str(frag_context_, "language", cx.language);
-    str(frag_context_, "time_zone", cx.time_zone);
-    integer(frag_context_, "screen_w", cx.screen ? cx.screen->w : 0);
-    integer(frag_context_, "screen_h", cx.screen ? cx.screen->h : 0);
-    integer(frag_context_, "viewport_w", cx.viewport ? cx.viewport->w : 0);
-    integer(frag_context_, "viewport_h", cx.viewport ? cx.viewport->h : 0);
-    str(frag_context_, "app_name", cx.app_name);
-    str(frag_context_, "app_version", cx.app_version);
-    str(frag_context_, "sdk_name", b.sdk_name);
-    str(frag_context_, "sdk_version", b.sdk_version);
-    integer(frag_context_, "sdk_session_timeout_s", cx.session_timeout_s);
+    str<"language">(frag_context_, cx.language);
+    str<"time_zone">(frag_context_, cx.time_zone);
+    integer<"screen_w">(frag_context_, cx.screen ? cx.screen->w : 0);
+    integer<"screen_h">(frag_context_, cx.screen ? cx.screen->h : 0);
+    integer<"viewport_w">(frag_context_, cx.viewport ? cx.viewport->w : 0);
+    integer<"viewport_h">(frag_context_, cx.viewport ? cx.viewport->h : 0);
+    str<"app_name">(frag_context_, cx.app_name);
+    str<"app_version">(frag_context_, cx.app_version);
+    str<"sdk_name">(frag_context_, b.sdk_name);
+    str<"sdk_version">(frag_context_, b.sdk_version);
+    integer<"sdk_session_timeout_s">(frag_context_, cx.session_timeout_s);
     frag_request_.clear();
-    str(frag_request_, "request_id", m.request_id);
-    str(frag_request_, "source", m.source.empty() ? std::string_view("batch") : m.source);
+    str<"request_id">(frag_request_, m.request_id);
+    str<"source">(frag_request_, m.source.empty() ? std::string_view("batch") : m.source);
 }
 
 enriched_event event_enricher::enrich(std::size_t index) {
@@ -251,18 +264,18 @@ void event_enricher::enrich(std::size_t index, enriched_event& out) {
     std::string& s = out.clean;
     s.clear();
     s.append(frag_site_);
-    str(s, "session_id", e.session_id);
-    str(s, "event_id", e.id);
-    key(s, "device_date");
+    str<"session_id">(s, e.session_id);
+    str<"event_id">(s, e.id);
+    key<"device_date">(s);
     s += '"';
     append_utc_date(s, device_ms);
     s += '"';
-    integer(s, "device_ts_ms", e.ts);
-    integer(s, "event_time_ms", time.event_ms);
+    integer<"device_ts_ms">(s, e.ts);
+    integer<"event_time_ms">(s, time.event_ms);
     s.append(frag_times_);
-    integer(s, "clock_skew_ms", time.clock_skew_ms);
-    str(s, "time_source", time.source == time_source::true_ts ? "true_ts" : "skew_corrected");
-    key(s, "time_flags");
+    integer<"clock_skew_ms">(s, time.clock_skew_ms);
+    str<"time_source">(s, time.source == time_source::true_ts ? "true_ts" : "skew_corrected");
+    key<"time_flags">(s);
     s += '[';
     bool first_flag = true;
     for (const auto name : time_flag_names(time.flags)) {
@@ -271,55 +284,55 @@ void event_enricher::enrich(std::size_t index, enriched_event& out) {
         append_json_string(s, name);
     }
     s += ']';
-    str(s, "type", e.type);
-    str(s, "name", e.name);
+    str<"type">(s, e.type);
+    str<"name">(s, e.name);
     s.append(frag_ids_);
-    integer(s, "session_index", e.session_index);
-    integer(s, "seq", e.seq);
+    integer<"session_index">(s, e.session_index);
+    integer<"seq">(s, e.seq);
     s.append(frag_tab_);
-    str(s, "url", e.url);
-    str(s, "url_scheme", page.scheme);
-    str(s, "url_host", page.host);
-    str(s, "url_path", page.normalized_path);
-    str(s, "url_query", page.query);
-    str(s, "url_fragment", page.fragment);
-    str(s, "title", e.title);
-    str(s, "referrer", e.referrer);
-    str(s, "referrer_host", ref.host);
-    str(s, "referrer_medium", to_string(ref.medium));
-    str(s, "referrer_source", ref.source);
-    str(s, "referrer_term", ref.term);
-    str(s, "utm_source", c.source);
-    str(s, "utm_medium", c.medium);
-    str(s, "utm_campaign", c.name);
-    str(s, "utm_term", c.term);
-    str(s, "utm_content", c.content);
-    str(s, "utm_id", c.id);
-    str(s, "click_id", click);
-    str(s, "click_id_type", click_type);
-    str(s, "channel", to_string(classify_channel(c, ref, source_medium)));
+    str<"url">(s, e.url);
+    str<"url_scheme">(s, page.scheme);
+    str<"url_host">(s, page.host);
+    str<"url_path">(s, page.normalized_path);
+    str<"url_query">(s, page.query);
+    str<"url_fragment">(s, page.fragment);
+    str<"title">(s, e.title);
+    str<"referrer">(s, e.referrer);
+    str<"referrer_host">(s, ref.host);
+    str<"referrer_medium">(s, to_string(ref.medium));
+    str<"referrer_source">(s, ref.source);
+    str<"referrer_term">(s, ref.term);
+    str<"utm_source">(s, c.source);
+    str<"utm_medium">(s, c.medium);
+    str<"utm_campaign">(s, c.name);
+    str<"utm_term">(s, c.term);
+    str<"utm_content">(s, c.content);
+    str<"utm_id">(s, c.id);
+    str<"click_id">(s, click);
+    str<"click_id_type">(s, click_type);
+    str<"channel">(s, to_string(classify_channel(c, ref, source_medium)));
     s.append(frag_device_);
-    str(s, "element_selector", e.element ? std::string_view(e.element->selector) : "");
-    str(s, "element_text", e.element ? std::string_view(e.element->text) : "");
-    str(s, "element_href", e.element ? std::string_view(e.element->href) : "");
-    boolean(s, "element_outbound", e.element && e.element->outbound.value_or(false));
-    integer(s, "scroll_depth", e.depth.value_or(0));
+    str<"element_selector">(s, e.element ? std::string_view(e.element->selector) : "");
+    str<"element_text">(s, e.element ? std::string_view(e.element->text) : "");
+    str<"element_href">(s, e.element ? std::string_view(e.element->href) : "");
+    boolean<"element_outbound">(s, e.element && e.element->outbound.value_or(false));
+    integer<"scroll_depth">(s, e.depth.value_or(0));
     // A batch body cannot carry a non-finite number (nlohmann's lexer
     // refuses 1e400); a pixel's `v=inf` can: JSON has no such number.
-    key(s, "value");
+    key<"value">(s);
     append_json_number(s, std::isfinite(e.value.value_or(0.0)) ? e.value.value_or(0.0) : 0.0);
-    str(s, "currency", e.currency);
-    str(s, "props", e.props.empty() ? std::string_view("{}") : e.props);
+    str<"currency">(s, e.currency);
+    str<"props">(s, e.props.empty() ? std::string_view("{}") : e.props);
     s.append(frag_context_);
     // Dropped counts are per batch: carried by its first event only, so a
     // sum over clean events counts each batch once.
-    integer(s, "dropped_queue_full", index == 0 ? b.dropped.queue_full : 0);
-    integer(s, "dropped_consent_denied", index == 0 ? b.dropped.consent_denied : 0);
-    integer(s, "dropped_rejected", index == 0 ? b.dropped.rejected : 0);
+    integer<"dropped_queue_full">(s, index == 0 ? b.dropped.queue_full : 0);
+    integer<"dropped_consent_denied">(s, index == 0 ? b.dropped.consent_denied : 0);
+    integer<"dropped_rejected">(s, index == 0 ? b.dropped.rejected : 0);
     s.append(frag_request_);
-    boolean(s, "is_bot", out.bot.bot);
-    str(s, "bot_rule", out.bot.bot ? to_string(out.bot.rule) : "");
-    str(s, "bot_detail", out.bot.detail);
+    boolean<"is_bot">(s, out.bot.bot);
+    str<"bot_rule">(s, out.bot.bot ? to_string(out.bot.rule) : "");
+    str<"bot_detail">(s, out.bot.detail);
     s += '}';
 }
 
