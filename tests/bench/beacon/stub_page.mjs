@@ -1,0 +1,114 @@
+// track() in Chromium on a page of its own, with a stub collector, to compare
+// two builds of the beacon on one loaded machine (docs/beacon.md, "Sizes and
+// speed"): the e2e suite's timing is one wall-clock sample of the first calls
+// after a visit and moves by half from run to run. Alternate the builds:
+//
+//   for i in 1 2 3 4 5; do for d in <dist A> <dist B>; do
+//     node tests/bench/beacon/stub_page.mjs $d; done; done
+//
+// Each page load prints: `first` (the first 200 calls after ready, per call),
+// the fastest, 25th-percentile and median of RUNS more runs of 200 calls in
+// one task, and `alone` (the mean of 100 calls, each in a task of its own),
+// in µs. PROFILE=1 adds a CDP CPU profile of 10 more runs: the self time of
+// what ran under the bridge's track(), heaviest first (serve the bundle's
+// unminified clickstream.src.js in place of the main script with SRC=1, for
+// names). The stub answers /v1/config and takes every batch with 200.
+// PORT: where the stub listens on 127.0.0.1 (below the ephemeral range).
+import http from 'node:http';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { createRequire } from 'node:module';
+
+const root = new URL('../../..', import.meta.url).pathname;
+const { chromium } = createRequire(import.meta.url)(join(root, 'node_modules/playwright-core'));
+const dist = process.argv[2] ?? join(process.env.CLICKSTREAM_BUILD_DIR ?? join(root, 'build'), 'wasm-beacon/dist');
+const port = +(process.env.PORT ?? 28417);
+const runs = +(process.env.RUNS ?? 10);
+const html = `<!doctype html><html><head><title>stub</title><script>
+!function(w,d,u,s){w.clickstream=w.clickstream||function(){(w.clickstream.q=w.clickstream.q||[]).push(arguments)};s=d.createElement('script');s.async=1;s.src=u;d.head.appendChild(s)}(window,document,'/cs/sdk/clickstream.js');
+clickstream('init', {site: 'demo'});
+</script></head><body><p style="height:3000px">stub</p></body></html>`;
+
+const server = http.createServer((req, res) => {
+  const path = new URL(req.url, 'http://stub').pathname;
+  if (path.startsWith('/cs/sdk/')) {
+    let f = path.slice('/cs/sdk/'.length);
+    if (process.env.SRC && f === 'clickstream.main.js') f = 'clickstream.src.js';
+    res.setHeader('Content-Type', f.endsWith('.wasm') ? 'application/wasm' : 'text/javascript');
+    return res.end(readFileSync(join(dist, f)));
+  }
+  if (path === '/cs/v1/config') return res.end('{"session_timeout_s":1800}');
+  if (path === '/cs/v1/batch') return req.resume().on('end', () => res.end('{}'));
+  res.setHeader('Content-Type', 'text/html');
+  res.end(html);
+});
+await new Promise((r) => server.listen(port, '127.0.0.1', r));
+const browser = await chromium.launch({ executablePath: '/usr/bin/chromium',
+  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
+    '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-blink-features=AutomationControlled'] });
+try {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await page.goto(`http://127.0.0.1:${port}/`);
+  await page.evaluate(() => new Promise((r) => clickstream('ready', r)));
+  const batch = () => page.evaluate(() => {
+    const t0 = performance.now();
+    for (let i = 0; i < 200; i++) clickstream('track', 'bench', { i });
+    return (performance.now() - t0) / 200 * 1000;
+  });
+  const first = await batch();
+  const times = [];
+  for (let k = 0; k < runs; k++) {
+    times.push(await batch());
+    await page.waitForTimeout(150);
+  }
+  times.sort((a, b) => a - b);
+  const alone = await page.evaluate(async () => {
+    let sum = 0;
+    for (let i = 0; i < 100; i++) {
+      await new Promise((r) => setTimeout(r, 0));
+      const t = performance.now();
+      clickstream('track', 'bench_alone', { i });
+      sum += performance.now() - t;
+    }
+    return sum / 100 * 1000;
+  });
+  const us = (v) => v.toFixed(1);
+  console.log(`first ${us(first)} fastest ${us(times[0])} p25 ${us(times[times.length >> 2])} ` +
+    `median ${us(times[times.length >> 1])} alone ${us(alone)}`);
+
+  if (process.env.PROFILE) {
+    const cdp = await context.newCDPSession(page);
+    await cdp.send('Profiler.enable');
+    await cdp.send('Profiler.setSamplingInterval', { interval: 20 });
+    await cdp.send('Profiler.start');
+    for (let k = 0; k < 10; k++) await batch();
+    const { profile } = await cdp.send('Profiler.stop');
+    const node = new Map(profile.nodes.map((n) => [n.id, n]));
+    const parent = new Map();
+    for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
+    const underTrack = (id) => {
+      for (let p = id; p != null; p = parent.get(p)) {
+        const f = node.get(p).callFrame;
+        if (f.functionName === 'track' && /clickstream\.(main|src)\.js/.test(f.url)) return true;
+      }
+      return false;
+    };
+    const self = new Map();
+    let total = 0;
+    profile.samples.forEach((id, i) => {
+      if (!underTrack(id)) return;
+      const f = node.get(id).callFrame;
+      const key = `${f.functionName || '(anonymous)'} ${f.url.split('/').pop()}:${f.lineNumber}`;
+      self.set(key, (self.get(key) ?? 0) + (profile.timeDeltas[i] ?? 0));
+      total += profile.timeDeltas[i] ?? 0;
+    });
+    console.log(`sampled under track(): ${us(total / 2000)} us per call`);
+    for (const [k, v] of [...self].sort((a, b) => b[1] - a[1]).slice(0, 25)) {
+      console.log(`${(v / 1000).toFixed(1).padStart(7)} ms ${(100 * v / total).toFixed(1).padStart(5)}%  ${k}`);
+    }
+  }
+} finally {
+  await browser.close();
+  server.close();
+}
