@@ -4,6 +4,8 @@
 #include <cstdint>
 #include <cstdlib>
 
+#include "enrich/text.h"
+
 namespace clickstream::enrich::detail {
 
 namespace {
@@ -12,16 +14,8 @@ bool is_space(char c) noexcept {
     return c == ' ' || c == '\t' || c == '\n' || c == '\r';
 }
 
-bool is_digit(char c) noexcept {
-    return c >= '0' && c <= '9';
-}
-
-int hex_value(char c) noexcept {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-}
+using text::hex_value;
+using text::is_digit;
 
 // Four hex digits at p (p moves past them), or -1.
 long read_hex4(const char*& p, const char* end) noexcept {
@@ -54,33 +48,6 @@ void append_utf8(std::string& out, unsigned long cp) {
     }
 }
 
-// Length of the well-formed UTF-8 sequence at p (RFC 3629: no overlong
-// forms, no surrogates, nothing above U+10FFFF), or 0.
-std::size_t utf8_length(const char* p, const char* end) noexcept {
-    const auto b0 = static_cast<unsigned char>(*p);
-    std::size_t n = 0;
-    unsigned char lo = 0x80, hi = 0xBF;
-    if (b0 >= 0xC2 && b0 <= 0xDF) {
-        n = 2;
-    } else if (b0 >= 0xE0 && b0 <= 0xEF) {
-        n = 3;
-        if (b0 == 0xE0) lo = 0xA0;
-        if (b0 == 0xED) hi = 0x9F;
-    } else if (b0 >= 0xF0 && b0 <= 0xF4) {
-        n = 4;
-        if (b0 == 0xF0) lo = 0x90;
-        if (b0 == 0xF4) hi = 0x8F;
-    } else {
-        return 0;
-    }
-    if (static_cast<std::size_t>(end - p) < n) return 0;
-    for (std::size_t k = 1; k < n; ++k) {
-        const auto b = static_cast<unsigned char>(p[k]);
-        if (b < (k == 1 ? lo : 0x80) || b > (k == 1 ? hi : 0xBF)) return 0;
-    }
-    return n;
-}
-
 // The string literal at p (its opening quote), decoded and appended to
 // `out`; p moves past the closing quote. False when it is not a valid JSON
 // string.
@@ -103,7 +70,8 @@ bool read_string(const char*& p, const char* end, std::string& out) {
         }
         if (c < 0x20) return false;  // control characters must be escaped
         if (c >= 0x80) {
-            const std::size_t n = utf8_length(p, end);
+            const std::size_t n = text::utf8_sequence_length(
+                std::string_view(p, static_cast<std::size_t>(end - p)), 0);
             if (n == 0) return false;
             out.append(p, n);
             p += n;

@@ -8,16 +8,8 @@ namespace {
 bool is_alpha(char c) noexcept {
     return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
 }
-bool is_digit(char c) noexcept {
-    return c >= '0' && c <= '9';
-}
-
-int hex_value(char c) noexcept {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-}
+using text::hex_value;
+using text::is_digit;
 
 // Control characters and spaces cannot appear inside a URL; browsers escape
 // them, so finding one means the input is not a URL.

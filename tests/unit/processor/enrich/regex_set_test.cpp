@@ -10,6 +10,15 @@
 namespace clickstream::enrich {
 namespace {
 
+// The first regex of the set that matches `text` on its own, trying each in
+// order (-1: none): the answer first_match() must give.
+int sequential_first_match(const regex_set& set, const std::string& text) {
+    for (std::size_t i = 0; i < set.size(); ++i) {
+        if (RE2::PartialMatch(text, set.regex(i))) return static_cast<int>(i);
+    }
+    return -1;
+}
+
 // The prefilter must give the answer of trying each regex in order: for
 // every section of regexes.yaml and every real user agent, the set's first
 // match is the first regex that matches on its own.
@@ -30,13 +39,7 @@ TEST(enrich_regex_set, first_match_equals_trying_each_regex_in_order) {
         }
         set.compile();
         for (const auto& ua : inputs) {
-            int sequential = -1;
-            for (std::size_t i = 0; i < set.size(); ++i) {
-                if (RE2::PartialMatch(ua, set.regex(i))) {
-                    sequential = static_cast<int>(i);
-                    break;
-                }
-            }
+            const int sequential = sequential_first_match(set, ua);
             ASSERT_EQ(set.first_match(ua), sequential) << section << ": " << ua;
             ++compared;
             if (sequential >= 0) ++matched;
@@ -80,13 +83,7 @@ TEST(enrich_regex_set, relaxed_repetitions_give_the_exact_first_match) {
                                   "z" + std::string(31, '.') + "z",
                                   "nothing here"};
     for (const auto& text : inputs) {
-        int sequential = -1;
-        for (std::size_t i = 0; i < set.size(); ++i) {
-            if (RE2::PartialMatch(text, set.regex(i))) {
-                sequential = static_cast<int>(i);
-                break;
-            }
-        }
+        const int sequential = sequential_first_match(set, text);
         EXPECT_EQ(set.first_match(text), sequential) << text;
     }
     // The long "a...b" is answered by "b", which the relaxed "a.{0,}b" hides
@@ -104,13 +101,7 @@ TEST(enrich_regex_set, a_tiny_memory_budget_falls_back_to_the_same_answer) {
     std::string text;
     for (int i = 0; i < 4000; ++i) text += "abc"[i % 3];
     text += "bbbbby";
-    int sequential = -1;
-    for (std::size_t i = 0; i < set.size(); ++i) {
-        if (RE2::PartialMatch(text, set.regex(i))) {
-            sequential = static_cast<int>(i);
-            break;
-        }
-    }
+    const int sequential = sequential_first_match(set, text);
     EXPECT_EQ(set.first_match(text), sequential);
     EXPECT_NE(sequential, -1);
 }
