@@ -10,6 +10,7 @@
 //   wait until core.next_wakeup_ms(), or pump(transport) in one call.
 #pragma once
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -166,10 +167,10 @@ private:
         lost_before_tracking,
     };
     struct pending_error {
-        errc code;
-        int status;
-        std::size_t events;
-        why reason;
+        errc code = errc::ok;
+        int status = 0;
+        std::size_t events = 0;
+        why reason = from_transport;
         std::string detail;
     };
     void report(errc code, int status, std::size_t events, why reason,
@@ -191,7 +192,12 @@ private:
     std::vector<queued_event> held_;  // waiting for consent, in memory only
     std::string url_;
     tracker_stats stats_;
-    std::vector<pending_error> errors_;
+    // Errors since the last take_errors(), oldest first: a fixed array, as
+    // the count is bounded (the last one absorbs the excess), so reporting
+    // never grows a vector.
+    static constexpr std::size_t max_error_reports = 64;
+    std::array<pending_error, max_error_reports> errors_{};
+    std::size_t error_count_ = 0;
 };
 
 // Parses the session timeout from a /v1/config answer

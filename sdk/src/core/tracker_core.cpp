@@ -18,7 +18,6 @@ namespace v1 = wire::batch_v1;
 // Room kept in a batch for everything but its events (the context's strings
 // are bounded by validate(tracker_options)), so one event always fits.
 constexpr std::size_t envelope_reserve = 4096;
-constexpr std::size_t max_error_reports = 64;
 
 // The reasons' text, by tracker_core::why. Only take_errors() reads it, so
 // a host that never takes its errors (the wasm beacon) links none of it.
@@ -319,28 +318,29 @@ bool tracker_core::drained() const noexcept {
 
 void tracker_core::report(errc code, int status, std::size_t events, why reason,
                           std::string_view detail) noexcept {
-    // Repeats of the last report (a queue overflowing event by event) merge.
-    if (!errors_.empty() && errors_.back().code == code && errors_.back().status == status &&
-        errors_.back().reason == reason && errors_.back().detail == detail) {
-        errors_.back().events += events;
-        return;
+    // Repeats of the last report (a queue overflowing event by event) merge,
+    // and so does everything past the last slot.
+    if (error_count_ > 0) {
+        pending_error& last = errors_[error_count_ - 1];
+        if (error_count_ == errors_.size() || (last.code == code && last.status == status &&
+                                               last.reason == reason && last.detail == detail)) {
+            last.events += events;
+            return;
+        }
     }
-    if (errors_.size() >= max_error_reports) {
-        errors_.back().events += events;
-        return;
-    }
-    errors_.push_back({code, status, events, reason, std::string(detail)});
+    errors_[error_count_++] = {code, status, events, reason, std::string(detail)};
 }
 
 std::vector<error_report> tracker_core::take_errors() noexcept {
     std::vector<error_report> out;
-    out.reserve(errors_.size());
-    for (auto& e : errors_) {
+    out.reserve(error_count_);
+    for (std::size_t i = 0; i < error_count_; ++i) {
+        auto& e = errors_[i];
         out.push_back({e.code, e.status, e.events,
                        e.reason == why::from_transport ? std::move(e.detail)
                                                        : std::string(reasons[e.reason])});
     }
-    errors_.clear();
+    error_count_ = 0;
     return out;
 }
 

@@ -175,6 +175,28 @@ TEST(persistence, a_store_that_refuses_writes_keeps_events_in_memory) {
     EXPECT_EQ(rig.last_batch()["events"].size(), 1U);
 }
 
+TEST(persistence, error_reports_are_bounded_and_the_last_one_counts_the_excess) {
+    core_rig rig;
+    rig.options.batching.max_queue_events = 1000;
+    auto& core = rig.start();
+    // Each event reports the session and then itself as not stored: two
+    // different reports per event, so none merge until the reports are full.
+    rig.store->fail_next_writes(1000000);
+    rig.track_n(100);
+    const auto errors = core.take_errors();
+    ASSERT_EQ(errors.size(), 64U);
+    EXPECT_EQ(errors[0].reason, "cannot store the session");
+    EXPECT_EQ(errors[1].reason, "event kept in memory only");
+    EXPECT_EQ(errors[1].events, 1U);
+    std::size_t events = 0;
+    for (const auto& e : errors) events += e.events;
+    EXPECT_EQ(events, 100U);  // the 68 events past the 32nd are in the last report
+    EXPECT_EQ(errors.back().events, 69U);
+    EXPECT_TRUE(core.take_errors().empty());
+    rig.track_n(1);
+    EXPECT_EQ(core.take_errors().size(), 2U);  // the slots are free again
+}
+
 TEST(persistence, lost_events_skip_their_seq_and_are_counted) {
     core_rig rig;
     auto& core = rig.start();
