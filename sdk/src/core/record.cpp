@@ -30,10 +30,8 @@ std::optional<queued_record> decode_record(std::string_view record) {
     const std::size_t body = static_cast<std::size_t>(p + 1 - record.data());
     const std::size_t rest = record.size() - body;
     if (anon > rest || user > rest || rest < anon + user + 2) return std::nullopt;  // at least "{}"
-    queued_record q;
-    q.anonymous_id.assign(record.substr(body, anon));
-    q.user_id.assign(record.substr(body + anon, user));
-    q.event_json.assign(record.substr(body + anon + user));
+    const queued_record q{record.substr(body, anon), record.substr(body + anon, user),
+                          record.substr(body + anon + user)};
     if (q.anonymous_id.empty() || q.event_json.front() != '{' || q.event_json.back() != '}') {
         return std::nullopt;
     }

@@ -9,10 +9,11 @@
 
 namespace clickstream {
 
+// Views into the record's bytes: valid as long as they are.
 struct queued_record {
-    std::string anonymous_id;
-    std::string user_id;
-    std::string event_json;
+    std::string_view anonymous_id;
+    std::string_view user_id;
+    std::string_view event_json;
 };
 
 // "1 <anonymous id bytes> <user id bytes>\n<anonymous id><user id><event json>"

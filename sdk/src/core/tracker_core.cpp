@@ -135,9 +135,9 @@ result<void, errc> tracker_core::start() noexcept {
             return;
         }
         if (last->anonymous_id != rec->anonymous_id || last->user_id != rec->user_id) {
-            last = identity_ref(std::move(rec->anonymous_id), std::move(rec->user_id));
+            last = identity_ref(std::string(rec->anonymous_id), std::string(rec->user_id));
         }
-        if (const auto dropped = batcher_->push({id, now, std::move(rec->event_json), last})) {
+        if (const auto dropped = batcher_->push({id, now, std::string(rec->event_json), last})) {
             stats_.dropped_queue_full += dropped;
         }
     });
