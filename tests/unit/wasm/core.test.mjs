@@ -209,6 +209,15 @@ test('memory freed by delivered events is used again: hours of tracking do not g
   assert.equal(store.q.size, 0);
 });
 
+test('a property value that outgrows the scratch buffer keeps the key written before it', async () => {
+  const store = memoryStore();
+  const core = await started(store);
+  const long = 'é'.repeat(500);  // 1000 bytes, written after its key
+  assert.equal(core.track(5, { name: 'n', url: 'https://shop.example/', props: { coupon: long, k: 'v' } }), 0);
+  const [batch] = sendAll(core);
+  assert.deepEqual(batch.events[0].props, { coupon: long, k: 'v' });
+});
+
 test('bad options fail init', async () => {
   const core = await csCore(wasm, memoryStore());
   assert.equal(core.init({ ...options, site: 'no spaces' }), -1);

@@ -8,6 +8,7 @@
 // writes them there and passes (offset, length). Numbers cross as doubles.
 #include <cstdint>
 #include <cstdlib>
+#include <cstring>
 #include <new>
 #include <optional>
 #include <string>
@@ -179,11 +180,14 @@ struct beacon {
 };
 
 beacon b;
-std::string scratch;
+// The scratch buffer: plain memory (a std::string's resize cost the module
+// ~0.2 KB), kept when it grows, as an argument may be in it already.
+char* scratch = nullptr;
+std::uint32_t scratch_size = 0;
 
 std::string_view arg(std::uint32_t off, std::uint32_t len) {
-    if (off > scratch.size() || len > scratch.size() - off) return {};
-    return std::string_view(scratch).substr(off, len);
+    if (off > scratch_size || len > scratch_size - off) return {};
+    return {scratch + off, len};
 }
 
 beacon& the() {
@@ -196,8 +200,14 @@ extern "C" {
 
 // The scratch buffer, at least n bytes; the JS writes arguments there.
 CS_EXPORT(cs_buffer) char* cs_buffer(std::uint32_t n) {
-    if (scratch.size() < n) scratch.resize(n);
-    return scratch.data();
+    if (scratch_size < n) {
+        auto* grown = static_cast<char*>(operator new(n));
+        if (scratch_size > 0) std::memcpy(grown, scratch, scratch_size);
+        operator delete(scratch);
+        scratch = grown;
+        scratch_size = n;
+    }
+    return scratch;
 }
 
 // Sets a string option (before cs_init) or field of the event being built.
