@@ -9,12 +9,14 @@
 //   produce as many messages as the stage makes of each raw message (the
 //   count rides in a `bench_outputs` header, which the stage ignores), commit
 //   after `stage.max_records` messages or `stage.commit_interval_ms`, as the
-//   stage does. What it produces are the stage's own outputs, keys and
-//   values, made in-process from the first 2,000 raw messages and taken in
-//   turn: the producer compresses (lz4) and partitions (by key) the same
-//   bytes the stage's does. (A run of one repeated byte of the same size,
-//   unkeyed, cost the ceiling's producer a fraction of the stage's: lz4
-//   folds it to nothing and unkeyed messages fill one partition's batch.)
+//   stage does. What it produces are the stage's own outputs, to the same
+//   topics (clean, bots, dlq) with the same keys and values, made in-process
+//   from the first 2,000 raw messages and taken in turn: the producer
+//   compresses (lz4) and partitions (by key) the same bytes the stage's
+//   does, and each transaction spans the same partitions. (A run of one
+//   repeated byte of the same size, unkeyed, cost the ceiling's producer a
+//   fraction of the stage's: lz4 folds it to nothing and unkeyed messages
+//   fill one partition's batch.)
 //
 // Each runs as its own process on its own topics. The driver starts it,
 // waits for its start-up line, samples its CPU time (/proc/<pid>/stat),
@@ -82,8 +84,12 @@ std::string brokers() {
 
 std::atomic<bool> stop_ceiling{false};
 
-// The sample of the stage's outputs (write_outputs): key and value of each.
+// The sample of the stage's outputs (write_outputs): the topic each went to,
+// its key and value.
+enum class output_topic : std::uint32_t { clean, bots, dlq };
+
 struct sample_output {
+    output_topic topic = output_topic::clean;
     std::optional<std::string> key;
     std::string value;
 };
@@ -91,7 +97,7 @@ struct sample_output {
 void write_outputs(const std::filesystem::path& file, const std::vector<sample_output>& outputs) {
     std::ofstream out(file, std::ios::binary);
     for (const auto& o : outputs) {
-        const std::uint32_t sizes[3] = {o.key ? 1U : 0U,
+        const std::uint32_t sizes[4] = {static_cast<std::uint32_t>(o.topic), o.key ? 1U : 0U,
                                         static_cast<std::uint32_t>(o.key ? o.key->size() : 0),
                                         static_cast<std::uint32_t>(o.value.size())};
         out.write(reinterpret_cast<const char*>(sizes), sizeof sizes);
@@ -104,15 +110,16 @@ void write_outputs(const std::filesystem::path& file, const std::vector<sample_o
 std::vector<sample_output> read_outputs(const std::filesystem::path& file) {
     std::ifstream in(file, std::ios::binary);
     std::vector<sample_output> outputs;
-    std::uint32_t sizes[3];
+    std::uint32_t sizes[4];
     while (in.read(reinterpret_cast<char*>(sizes), sizeof sizes)) {
         sample_output o;
-        if (sizes[0] != 0) {
-            o.key.emplace(sizes[1], '\0');
-            in.read(o.key->data(), sizes[1]);
+        o.topic = static_cast<output_topic>(sizes[0]);
+        if (sizes[1] != 0) {
+            o.key.emplace(sizes[2], '\0');
+            in.read(o.key->data(), sizes[2]);
         }
-        o.value.resize(sizes[2]);
-        in.read(o.value.data(), sizes[2]);
+        o.value.resize(sizes[3]);
+        in.read(o.value.data(), sizes[3]);
         outputs.push_back(std::move(o));
     }
     if (outputs.empty()) die("no outputs in " + file.string());
@@ -161,7 +168,9 @@ int run_ceiling(const std::filesystem::path& config_file,
             for (int k = 0; k < outputs; ++k) {
                 processor::output_record out;
                 const sample_output& made = sample[next_output++ % sample.size()];
-                out.topic = o.stage.topics.clean;
+                out.topic = made.topic == output_topic::bots  ? o.stage.topics.bots
+                            : made.topic == output_topic::dlq ? o.stage.topics.dlq
+                                                              : o.stage.topics.clean;
                 out.key = made.key;
                 out.value = made.value;
                 if (!kafka.produce(std::move(out))) die("produce failed");
@@ -455,9 +464,29 @@ std::vector<sample_output> stage_outputs(const std::vector<bench::raw_message>& 
     }
     std::vector<sample_output> made;
     made.reserve(io.visible.size());
-    for (const auto& r : io.visible) made.push_back({r.key, r.value});
+    for (const auto& r : io.visible) {
+        const output_topic t = r.topic == "bots"  ? output_topic::bots
+                               : r.topic == "dlq" ? output_topic::dlq
+                                                  : output_topic::clean;
+        made.push_back({t, r.key, r.value});
+    }
     if (made.empty()) die("the stage made no outputs of the sample");
     return made;
+}
+
+// "clean 97.1%, bots 2.5%, dlq 0.4%": where the sample's outputs went.
+std::string topic_shares(const std::vector<sample_output>& sample) {
+    std::size_t n[3] = {0, 0, 0};
+    for (const auto& o : sample) ++n[static_cast<std::size_t>(o.topic)];
+    std::string text;
+    const char* names[3] = {"clean", "bots", "dlq"};
+    for (std::size_t i = 0; i < 3; ++i) {
+        char part[48];
+        std::snprintf(part, sizeof part, "%s%s %.1f%%", i == 0 ? "" : ", ", names[i],
+                      100.0 * double(n[i]) / double(sample.size()));
+        text += part;
+    }
+    return text;
 }
 
 double median(std::vector<double> v) {
@@ -543,12 +572,12 @@ int run_driver(std::size_t batches, int runs, const std::filesystem::path& self)
           {"notes",
            "processor::kafka_io (the stage's own transactional consumer and producer) "
            "in a loop that produces, for each raw message, as many messages as the "
-           "stage makes of it: the stage's own outputs (key and value; " +
+           "stage makes of it: the stage's own outputs (topic, key and value; " +
                std::to_string(sample.size()) +
                " made in-process from the first 2,000 raw messages, taken in turn, " +
-               std::to_string(bytes) +
-               " bytes on average), so lz4 and the key partitioner see the same "
-               "bytes; commit after 500 messages or 200 ms. " +
+               std::to_string(bytes) + " bytes on average; " + topic_shares(sample) +
+               "), so lz4, the key partitioner and the transaction see the same "
+               "topics and bytes; commit after 500 messages or 200 ms. " +
                what}}});
     std::cout << figures.dump(2) << "\n";
     return 0;
