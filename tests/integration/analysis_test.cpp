@@ -4,9 +4,11 @@
 // `clickstream` binary against the same database: exit codes, errors, JSON.
 #include <gtest/gtest.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <cstdio>
 #include <filesystem>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <sstream>
 
@@ -89,16 +91,28 @@ void insert(const std::string& db, const std::string& table, const std::vector<j
     ch(db, "INSERT INTO " + table + " FORMAT JSONEachRow", body);
 }
 
+// A database name of this test's own (letters, digits and '_').
+std::string database_name(const std::string& prefix) {
+    std::string db = unique_name(prefix);
+    for (auto& c : db) {
+        if (c == '-' || c == '.') c = '_';
+    }
+    return db;
+}
+
+// scripts/migrate on `db`: the migrations it has not had yet. The command, or
+// "" when it succeeded.
+std::string migrate(const std::string& db) {
+    const std::string cmd = (project_root() / "scripts/migrate").string() + " --database " + db +
+                            " --url " + clickhouse_url() + " >/dev/null 2>&1";
+    return std::system(cmd.c_str()) == 0 ? std::string() : cmd;
+}
+
 class analysis_test : public ::testing::Test {
 protected:
     static void SetUpTestSuite() {
-        db_ = unique_name("analysis");
-        for (auto& c : db_) {
-            if (c == '-' || c == '.') c = '_';
-        }
-        const std::string cmd = (project_root() / "scripts/migrate").string() + " --database " +
-                                db_ + " --url " + clickhouse_url() + " >/dev/null 2>&1";
-        ASSERT_EQ(std::system(cmd.c_str()), 0) << cmd;
+        db_ = database_name("analysis");
+        ASSERT_EQ(migrate(db_), "");
 
         // Funnel (site shop), steps / > /product/* > add_to_cart > purchase:
         //   F1 email   all four: +10 s, +10 s, +40 s; purchase plan=pro
@@ -416,6 +430,115 @@ TEST_F(analysis_test, sessions_of_a_person_joined_by_the_identity_rule) {
     EXPECT_EQ(j["sessions"][0]["session_id"], "F5b");  // newest first
     EXPECT_EQ(j["sessions"][1]["session_id"], "F5a");
     EXPECT_EQ(j["sessions"][1]["person"], "u5");  // anonymous, joined by x5
+}
+
+// The identity map's table (migration 0005, `session_identities`, kept by a
+// materialized view over `sessions`) in a database of its own: every row here
+// arrives after the view exists, some after a first query, and each answer is
+// the person rule of docs/analysis.md worked out over `sessions FINAL`.
+class analysis_identity_map_test : public ::testing::Test {
+protected:
+    void SetUp() override {
+        db_ = database_name("identity_map");
+        ASSERT_EQ(migrate(db_), "");
+        sessionize::clickhouse_options o;
+        o.url = clickhouse_url();
+        o.database = db_;
+        client_ = std::make_unique<sessionize::clickhouse_client>(o, log_);
+        runner_ = std::make_unique<clickhouse_runner>(*client_);
+    }
+    void TearDown() override { ch("default", "DROP DATABASE IF EXISTS " + db_); }
+
+    // A session row of anonymous id w, as the sessionize writer writes one.
+    static json row(const std::string& site, const std::string& id, const std::string& user,
+                    std::int64_t start, int version, int events = 3) {
+        json r = session_row(site, id, "w", user, start, "direct", {"/"});
+        r["version"] = version;
+        r["events"] = events;
+        return r;
+    }
+    // "site/session id" -> person, from the sessions list over all sites.
+    std::map<std::string, std::string> people() {
+        const auto r = handle_request(
+            "GET", "/api/analysis/sessions?from=2026-11-15&to=2026-11-25&limit=100", *runner_, now);
+        EXPECT_EQ(r.status, 200) << r.body;
+        const json j = json::parse(r.body);
+        std::map<std::string, std::string> out;
+        for (const auto& x : j["sessions"])
+            out[x["site"].get<std::string>() + "/" + x["session_id"].get<std::string>()] =
+                x["person"].get<std::string>();
+        return out;
+    }
+
+    std::string db_;
+    std::ostringstream log_stream_;
+    common::logger log_{log_stream_, "analysis_identity_map_test"};
+    std::unique_ptr<sessionize::clickhouse_client> client_;
+    std::unique_ptr<clickhouse_runner> runner_;
+};
+
+TEST_F(analysis_identity_map_test, follows_rewritten_and_merged_sessions_per_site_as_rows_arrive) {
+    // Site one, anonymous id w:
+    //   A1  anonymous (-2 d)
+    //   A2  signed in as ua (version 8), rewritten as ub (version 9) with the
+    //       same end: the newest version's user counts, not the older one's
+    //   A3  signed in as uz, ending after A2, then merged away (version 12,
+    //       events = 0): its user id is no longer anyone's
+    // Site two, the same anonymous id w: B1 anonymous, B2 signed in as uc.
+    insert(db_, "sessions",
+           {row("one", "A1", "", T - 2 * day, 8), row("one", "A2", "ua", T - day, 8),
+            row("two", "B1", "", T - day, 8), row("one", "A3", "uz", T, 8)});
+    insert(db_, "sessions",
+           {row("one", "A2", "ub", T - day, 9), row("one", "A3", "uz", T, 12, 0),
+            row("two", "B2", "uc", T, 8)});
+    // The view holds the rows with a user id alone, every version of them.
+    EXPECT_EQ(ch(db_, "SELECT count() FROM session_identities"), "5\n");
+
+    auto p = people();
+    EXPECT_EQ(p.size(), 4u);  // A3 merged away
+    EXPECT_EQ(p["one/A1"], "ub");
+    EXPECT_EQ(p["one/A2"], "ub");
+    EXPECT_EQ(p["two/B1"], "uc");  // people are per site
+    EXPECT_EQ(p["two/B2"], "uc");
+    const auto one = handle_request(
+        "GET", "/api/analysis/sessions?site=one&from=2026-11-15&to=2026-11-25&person=ub", *runner_,
+        now);
+    EXPECT_EQ(json::parse(one.body)["summary"]["sessions"], 2) << one.body;
+
+    // A later sign-in on site one (A4, ud) re-attributes A1 from the next
+    // query on; site two is unchanged. Merged, the view answers the same.
+    insert(db_, "sessions", {row("one", "A4", "ud", T + day, 8)});
+    p = people();
+    EXPECT_EQ(p["one/A1"], "ud");
+    EXPECT_EQ(p["one/A2"], "ub");
+    EXPECT_EQ(p["one/A4"], "ud");
+    EXPECT_EQ(p["two/B1"], "uc");
+    ch(db_, "OPTIMIZE TABLE session_identities FINAL");
+    EXPECT_EQ(people(), p);
+}
+
+TEST_F(analysis_identity_map_test, migration_fills_the_table_from_sessions_already_there) {
+    // A database from before 0005: sessions holds rows, the table is made and
+    // filled by the migration, and rows go on arriving through the view.
+    ch(db_, "DROP TABLE session_identities_writer");
+    ch(db_, "DROP TABLE session_identities");
+    ch(db_, "ALTER TABLE schema_migrations DELETE WHERE version = 5");
+    for (int i = 0; i < 100; ++i) {
+        if (ch(db_,
+               "SELECT count() FROM system.mutations WHERE database = currentDatabase() AND "
+               "NOT is_done") == "0\n")
+            break;
+        ::usleep(100'000);
+    }
+    ASSERT_EQ(ch(db_, "SELECT count() FROM schema_migrations FINAL WHERE version = 5"), "0\n");
+    insert(db_, "sessions", {row("one", "A1", "", T - day, 8), row("one", "A2", "ua", T, 8)});
+
+    ASSERT_EQ(migrate(db_), "");
+    EXPECT_EQ(ch(db_, "SELECT count() FROM session_identities"), "1\n");
+    EXPECT_EQ(people()["one/A1"], "ua");
+
+    insert(db_, "sessions", {row("one", "A2", "ub", T, 9)});
+    EXPECT_EQ(people()["one/A1"], "ub");
 }
 
 // The `clickstream` binary: exit code, stdout, stderr.

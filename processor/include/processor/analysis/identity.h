@@ -7,8 +7,10 @@
 //      to the anonymous sessions of that browser or device before it;
 //   3. else the anonymous id.
 //
-// People are per site. The map of step 2 is read from `sessions` each time,
-// so a sign-in re-attributes earlier sessions at the next query.
+// People are per site. The map of step 2 is built at each query from
+// `session_identities` (migration 0005: the rows of `sessions` with a user id,
+// kept by a materialized view), so a sign-in re-attributes earlier sessions at
+// the next query.
 #pragma once
 
 #include <string>
