@@ -64,6 +64,29 @@ TEST(analysis_queries, funnel_counts_become_rates_drop_offs_and_medians) {
     EXPECT_TRUE(has(user, "argMin(device_type, start_ms) AS b FROM sessions FINAL"));
 }
 
+TEST(analysis_queries, strict_funnel_packs_later_steps_into_one_array) {
+    // Steps 2..k: one array of time * 2^(k-1) + the steps' mask, unpacked
+    // per step after the grouping (what it computes: the integration tests).
+    const auto three = funnel_sql(funnel({}));
+    EXPECT_TRUE(has(three, "groupArrayIf(event_time_ms * 4 + ("));
+    EXPECT_TRUE(
+        has(three, "arrayMap(x -> intDiv(x, 4), arrayFilter(x -> bitAnd(x, 1) != 0, p)) AS a2"));
+    EXPECT_TRUE(
+        has(three, "arrayMap(x -> intDiv(x, 4), arrayFilter(x -> bitAnd(x, 2) != 0, p)) AS a3"));
+    EXPECT_FALSE(has(three, "AS a1"));
+    params ten;
+    for (int i = 0; i < 10; ++i) ten.push_back({"step", "page:/" + std::to_string(i)});
+    const auto o = parse_funnel_params(ten, now);
+    ASSERT_TRUE(o) << o.error().message;
+    const auto sql = funnel_sql(*o);
+    EXPECT_TRUE(has(sql, "groupArrayIf(event_time_ms * 512 + ("));
+    EXPECT_TRUE(has(sql, "bitAnd(x, 256) != 0, p)) AS a10"));
+    // Any order keeps an array per step.
+    const auto any = funnel_sql(funnel({{"order", "any"}}));
+    EXPECT_TRUE(has(any, "AS a1"));
+    EXPECT_FALSE(has(any, "AS p"));
+}
+
 TEST(analysis_queries, an_empty_funnel_is_all_zeros) {
     const auto o = funnel({});
     test::fake_query_runner db;
