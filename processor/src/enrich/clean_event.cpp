@@ -123,57 +123,68 @@ event_enricher::event_enricher(const enrich_data& data, enricher_options options
       options_(std::move(options)),
       ua_cache_(data.user_agents, options_.ua_cache_entries),
       rate_(options_.rate),
-      bot_cache_(options_.bot_cache_entries) {}
+      visitors_(options_.bot_cache_entries) {}
 
 void event_enricher::begin_batch(const batch& b, const raw_metadata& meta) {
     batch_ = &b;
     meta_ = &meta;
-    ua_ = &ua_cache_.parse(meta.user_agent);
-    ip_.reset();
-    ip_text_.clear();
-    country_.clear();
-    if (auto ip = parse_ip(meta.client_ip)) {
-        ip_ = *ip;
-        // Country before anonymisation: the full address is never kept.
-        country_ = std::string(data_.countries.country(*ip));
-        ip_text_ = to_string(anonymize(*ip, options_.ip));
-    }
     static const std::vector<std::string> none;
     const auto domains = options_.site_domains.find(b.site);
     own_domains_ = domains == options_.site_domains.end() ? &none : &domains->second;
-    const user_agent_info& ua = *ua_;
-    browser_version_ =
-        version(ua.browser.major, ua.browser.minor, ua.browser.patch, ua.browser.patch_minor);
-    os_version_ = version(ua.os.major, ua.os.minor, ua.os.patch, ua.os.patch_minor);
     write_batch_members(b, meta);
-    // Rules 1-6 of the bot filter read only what the batch shares (site,
-    // user agent, address, automation flag): one check per batch, and one per
-    // distinct combination while it stays in the cache. The address's text
-    // decides ip_, so it stands for it in the key.
-    bot_key_.assign(b.site);
-    bot_key_ += '\0';
-    bot_key_ += meta.user_agent;
-    bot_key_ += '\0';
-    bot_key_ += meta.client_ip;
-    bot_key_ += '\0';
-    bot_key_ += b.context.webdriver ? 'w' : '-';
-    if (const bot_verdict* cached = bot_cache_.find(bot_key_)) {
-        batch_bot_ = *cached;
+    // Rules 1-6 of the bot filter, the device, the country and the
+    // anonymised address read only what the batch shares (site, user agent,
+    // address, automation flag): worked out once per distinct combination
+    // while it stays in the cache. The address's text decides the address,
+    // so it stands for it in the key.
+    visitor_key_.assign(b.site);
+    visitor_key_ += '\0';
+    visitor_key_ += meta.user_agent;
+    visitor_key_ += '\0';
+    visitor_key_ += meta.client_ip;
+    visitor_key_ += '\0';
+    visitor_key_ += b.context.webdriver ? 'w' : '-';
+    if (const visitor* cached = visitors_.find(visitor_key_)) {
+        visitor_ = cached;
         return;
     }
+    visitor v;
+    const user_agent_info& ua = ua_cache_.parse(meta.user_agent);
+    std::optional<ip_address> ip;
+    std::string_view country;
+    std::string ip_text;
+    if (auto parsed = parse_ip(meta.client_ip)) {
+        ip = *parsed;
+        // Country before anonymisation: the full address is never kept.
+        country = data_.countries.country(*ip);
+        ip_text = to_string(anonymize(*ip, options_.ip));
+    }
+    std::string& s = v.device_run;
+    str<"browser_family">(s, ua.browser.family);
+    str<"browser_version">(
+        s, version(ua.browser.major, ua.browser.minor, ua.browser.patch, ua.browser.patch_minor));
+    str<"os_family">(s, ua.os.family);
+    str<"os_version">(s, version(ua.os.major, ua.os.minor, ua.os.patch, ua.os.patch_minor));
+    str<"device_family">(s, ua.device.family);
+    str<"device_brand">(s, ua.device.brand);
+    str<"device_model">(s, ua.device.model);
+    str<"device_type">(s, to_string(ua.type));
+    str<"country">(s, country);
+    str<"ip">(s, ip_text);
     bot_signals signals;
     signals.site = b.site;
     signals.user_agent = meta.user_agent;
-    signals.ip = ip_;
+    signals.ip = ip;
     signals.webdriver = b.context.webdriver;
-    batch_bot_ = bot_cache_.insert(bot_key_, data_.bots.check(signals));
+    v.bot = data_.bots.check(signals);
+    visitor_ = &visitors_.insert(visitor_key_, std::move(v));
 }
 
 void event_enricher::write_batch_members(const batch& b, const raw_metadata& m) {
     // The runs of clean event members that every event of the batch shares,
-    // in the clean event's member order (enrich() splices them in between
-    // the per-event members, so the object reads exactly as if written
-    // member by member).
+    // in the clean event's member order (enrich() splices them and the
+    // visitor's device run in between the per-event members, so the object
+    // reads exactly as if written member by member).
     const batch_context& cx = b.context;
     frag_site_.assign("{\"site\":");
     append_json_string(frag_site_, b.site);
@@ -186,18 +197,6 @@ void event_enricher::write_batch_members(const batch& b, const raw_metadata& m) 
     frag_tab_.clear();
     str<"tab_id">(frag_tab_, cx.tab_id);
     str<"platform">(frag_tab_, cx.platform);
-    const user_agent_info& ua = *ua_;
-    frag_device_.clear();
-    str<"browser_family">(frag_device_, ua.browser.family);
-    str<"browser_version">(frag_device_, browser_version_);
-    str<"os_family">(frag_device_, ua.os.family);
-    str<"os_version">(frag_device_, os_version_);
-    str<"device_family">(frag_device_, ua.device.family);
-    str<"device_brand">(frag_device_, ua.device.brand);
-    str<"device_model">(frag_device_, ua.device.model);
-    str<"device_type">(frag_device_, to_string(ua.type));
-    str<"country">(frag_device_, country_);
-    str<"ip">(frag_device_, ip_text_);
     frag_context_.clear();
     str<"language">(frag_context_, cx.language);
     str<"time_zone">(frag_context_, cx.time_zone);
@@ -251,8 +250,8 @@ void event_enricher::enrich(std::size_t index, enriched_event& out) {
     rate_key_ += '/';
     rate_key_ += e.session_id;
     const rate_verdict rate = rate_.observe(rate_key_, time.event_ms);
-    if (batch_bot_.rule != bot_rule::none) {
-        out.bot = batch_bot_;
+    if (visitor_->bot.rule != bot_rule::none) {
+        out.bot = visitor_->bot;
     } else if (rate.too_fast) {
         out.bot = {true, bot_rule::behaviour, rate.detail};
     } else {
@@ -311,7 +310,7 @@ void event_enricher::enrich(std::size_t index, enriched_event& out) {
     str<"click_id">(s, click);
     str<"click_id_type">(s, click_type);
     str<"channel">(s, to_string(classify_channel(c, ref, source_medium)));
-    s.append(frag_device_);
+    s.append(visitor_->device_run);
     str<"element_selector">(s, e.element ? std::string_view(e.element->selector) : "");
     str<"element_text">(s, e.element ? std::string_view(e.element->text) : "");
     str<"element_href">(s, e.element ? std::string_view(e.element->href) : "");

@@ -52,8 +52,10 @@ struct enricher_options {
     event_time_options time;
     session_rate_options rate;
     std::size_t ua_cache_entries = 10'000;
-    // Bot verdicts of rules 1-6 by (site, user agent, address, automation
-    // flag): a visitor's later batches skip the 1,500-pattern crawler scan.
+    // What a batch's (site, user agent, address, automation flag) decide:
+    // the bot verdict of rules 1-6 and the device, country and address
+    // members. A visitor's later batches skip the 1,500-pattern crawler scan,
+    // the user agent cache's lookup and the GeoIP lookup.
     std::size_t bot_cache_entries = 10'000;
 };
 
@@ -100,27 +102,28 @@ private:
     // JSON runs (each but frag_site_ starting with a comma).
     void write_batch_members(const batch& b, const raw_metadata& m);
 
+    // What a batch's site, user agent, address and automation flag decide,
+    // all of it a function of them (the parser, the filter and the GeoIP data
+    // are immutable): rules 1-6's verdict and the clean event's members from
+    // `browser_family` to `ip` as one JSON run.
+    struct visitor {
+        bot_verdict bot;
+        std::string device_run;
+    };
+
     const enrich_data& data_;
     enricher_options options_;
     ua_cache ua_cache_;
     session_rate_guard rate_;
     const batch* batch_ = nullptr;
     const raw_metadata* meta_ = nullptr;
-    // The cache's entry for the batch's user agent: valid until the cache's
-    // next parse, which only begin_batch makes.
-    const user_agent_info* ua_ = nullptr;
-    // Rules 1-6 read only the batch's site, user agent, address and
-    // automation flag, and the filter is immutable: the verdict is a
-    // function of them, cached like the user agent's parse.
-    lru_map<bot_verdict> bot_cache_;
-    std::string bot_key_;
-    std::optional<ip_address> ip_;
-    std::string ip_text_, country_;
-    std::string browser_version_, os_version_;
-    bot_verdict batch_bot_;  // rules 1-6, the same for every event of the batch
+    lru_map<visitor> visitors_;
+    std::string visitor_key_;
+    // The cache's entry for the batch: valid until the cache's next insert,
+    // which only begin_batch makes.
+    const visitor* visitor_ = nullptr;
     std::string rate_key_;
-    std::string frag_site_, frag_times_, frag_ids_, frag_tab_, frag_device_, frag_context_,
-        frag_request_;
+    std::string frag_site_, frag_times_, frag_ids_, frag_tab_, frag_context_, frag_request_;
     const std::vector<std::string>* own_domains_ = nullptr;
 };
 
