@@ -18,15 +18,18 @@ rate_verdict session_rate_guard::observe(std::string_view session_key, std::int6
     if (last_ != nullptr && session_key == last_key_) {
         b = last_;
     } else if (staged_) {
-        if (const auto it = pending_.find(session_key); it != pending_.end()) {
-            b = &it->second;
+        // One hash of the key for both maps, kept for commit().
+        const std::size_t hash = lru_map<bucket>::hash(session_key);
+        if (const auto it = pending_.find(hashed_key{session_key, hash}); it != pending_.end()) {
+            b = &it->second.counted;
         } else {
-            const bucket* committed = buckets_.find(session_key);
+            const bucket* committed = buckets_.find(session_key, hash);
             b = &pending_
                      .emplace(std::string(session_key),
-                              committed != nullptr ? *committed
-                                                   : bucket{options_.burst, event_ms, false})
-                     .first->second;
+                              staged{committed != nullptr ? *committed
+                                                          : bucket{options_.burst, event_ms, false},
+                                     hash})
+                     .first->second.counted;
         }
     } else {
         b = buckets_.find(session_key);
@@ -63,11 +66,11 @@ void session_rate_guard::begin() {
 
 void session_rate_guard::commit() {
     last_ = nullptr;
-    for (const auto& [key, counted] : pending_) {
-        if (bucket* b = buckets_.find(key)) {
-            *b = counted;
+    for (const auto& [key, s] : pending_) {
+        if (bucket* b = buckets_.find(key, s.hash)) {
+            *b = s.counted;
         } else {
-            buckets_.insert(key, counted);
+            buckets_.insert(key, s.hash, s.counted);
         }
     }
     pending_.clear();

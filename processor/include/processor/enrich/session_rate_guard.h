@@ -58,10 +58,32 @@ private:
         std::int64_t last_ms = 0;
         bool flagged = false;
     };
+    // The open transaction's copy of a bucket, with its key's hash, which
+    // commit() passes on to the committed map instead of hashing the key again.
+    struct staged {
+        bucket counted;
+        std::size_t hash;
+    };
+    // pending_ looks keys up with the hash observe() computed once.
+    struct hashed_key {
+        std::string_view text;
+        std::size_t hash;
+    };
     struct key_hash {
         using is_transparent = void;
         std::size_t operator()(std::string_view k) const noexcept {
-            return std::hash<std::string_view>{}(k);
+            return lru_map<bucket>::hash(k);
+        }
+        std::size_t operator()(const hashed_key& k) const noexcept { return k.hash; }
+    };
+    struct key_equal {
+        using is_transparent = void;
+        bool operator()(std::string_view a, std::string_view b) const noexcept { return a == b; }
+        bool operator()(const hashed_key& a, std::string_view b) const noexcept {
+            return a.text == b;
+        }
+        bool operator()(std::string_view a, const hashed_key& b) const noexcept {
+            return a == b.text;
         }
     };
     session_rate_options options_;
@@ -69,7 +91,7 @@ private:
     lru_map<bucket> buckets_;
     bool staged_ = false;
     // The open transaction's buckets (copies of the committed ones, counted on).
-    std::unordered_map<std::string, bucket, key_hash, std::equal_to<>> pending_;
+    std::unordered_map<std::string, staged, key_hash, key_equal> pending_;
     // The bucket observe() used last and its key: a batch's events are
     // mostly of one session, and they skip the lookup. Null after begin,
     // commit and discard (the bucket may be gone); a lookup replaces it.
