@@ -95,6 +95,9 @@ public:
     void commit_transaction() { rate_.commit(); }
     void abort_transaction() { rate_.discard(); }
 
+    // Consulted only for a batch whose visitor (site, user agent, address,
+    // automation flag) is not in the visitor cache: its hits and misses count
+    // those batches alone.
     const ua_cache& user_agent_cache() const noexcept { return ua_cache_; }
 
 private:
