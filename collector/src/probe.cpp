@@ -55,8 +55,8 @@ probe::probe(common::metrics::registry& r)
 
 std::size_t probe::route_index(std::string_view route) noexcept {
     static constexpr std::array<std::string_view, route_count> routes = {
-        "batch", "pixel", "config", "preflight", "sdk", "healthz", "readyz", "metrics", "other",
-        "options"};
+        "batch",   "pixel",  "config",  "preflight", "sdk",
+        "healthz", "readyz", "metrics", "other",     "options"};
     for (std::size_t i = 0; i < routes.size(); ++i) {
         if (routes[i] == route) return i;
     }

@@ -150,8 +150,10 @@ private:
                         done = true;
                     } else if (r.status == 503) {
                         const auto after = r.header("retry-after");
-                        if (after.empty()) problems_.push_back("503 without Retry-After: " + r.body);
-                        else backoff = std::chrono::seconds(std::stoi(after));
+                        if (after.empty())
+                            problems_.push_back("503 without Retry-After: " + r.body);
+                        else
+                            backoff = std::chrono::seconds(std::stoi(after));
                     } else if (r.status == 0) {
                         lost_.insert(id);  // it may have landed: a retry may double it
                         lost_errors_.push_back(id + ": " + r.error);
@@ -200,13 +202,14 @@ protected:
     }
 
     json config(std::uint64_t spool_bytes) const {
-        return {{"http", {{"port", 0}}},
-                {"threads", 2},
-                {"kafka",
-                 {{"brokers", kafka_->bootstrap()}, {"topic", topic_}, {"message_timeout_ms", 2000}}},
-                {"spool", {{"dir", spool_.string()}, {"max_bytes", spool_bytes}, {"retry_after_s", 1}}},
-                {"access_log_every", 0},
-                {"sites", {{"demo", {{"origins", json::array()}}}}}};
+        return {
+            {"http", {{"port", 0}}},
+            {"threads", 2},
+            {"kafka",
+             {{"brokers", kafka_->bootstrap()}, {"topic", topic_}, {"message_timeout_ms", 2000}}},
+            {"spool", {{"dir", spool_.string()}, {"max_bytes", spool_bytes}, {"retry_after_s", 1}}},
+            {"access_log_every", 0},
+            {"sites", {{"demo", {{"origins", json::array()}}}}}};
     }
 
     // Posts batches "warm-N" until Kafka acknowledges one (204): the producer
@@ -235,7 +238,8 @@ protected:
         }
         EXPECT_EQ(records, 0) << "the spool was not replayed\n" << c.log_text();
         const std::string last = batch("last");
-        auto r = t::http_post(c.url("/v1/batch?site=demo"), last, {"Content-Type: application/json"});
+        auto r =
+            t::http_post(c.url("/v1/batch?site=demo"), last, {"Content-Type: application/json"});
         EXPECT_EQ(r.status, 204) << r.error << r.body;
         EXPECT_EQ(c.terminate(), 0) << c.log_text();
         return t::read_topic_until(
@@ -293,7 +297,8 @@ TEST_F(collector_broker_it, broker_killed_mid_run_spools_then_503s_and_delivers_
     ASSERT_TRUE(load.wait_for(204, 30, std::chrono::seconds(60))) << "no steady load";
 
     kafka_->kill();
-    EXPECT_TRUE(load.wait_for(202, 5, std::chrono::seconds(60))) << "spooled while the broker is dead";
+    EXPECT_TRUE(load.wait_for(202, 5, std::chrono::seconds(60)))
+        << "spooled while the broker is dead";
     EXPECT_TRUE(load.wait_for(503, 6, std::chrono::seconds(60))) << "503 once the spool is full";
     EXPECT_GT(metric(c, "clickstream_collector_spool_records"), 0);
     EXPECT_EQ(t::http_get(c.url("/readyz")).status, 503);
@@ -374,7 +379,8 @@ protected:
     std::set<std::string> lost_;
 };
 
-TEST_P(collector_restart_it, restarted_on_its_spool_while_the_broker_is_down_delivers_it_exactly_once) {
+TEST_P(collector_restart_it,
+       restarted_on_its_spool_while_the_broker_is_down_delivers_it_exactly_once) {
     constexpr std::uint64_t spool_bytes = 1024 * 1024;
     {
         t::collector_process first(config(spool_bytes));

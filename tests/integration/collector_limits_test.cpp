@@ -108,8 +108,9 @@ TEST_F(collector_limits_it, slowloris_header_is_cut_off_after_the_header_timeout
     raw_conn slow(port_of(c.url("")));
     ASSERT_TRUE(slow.connected());
     // A header far longer than the timeout allows at one byte per 100 ms.
-    const std::string header = "POST /v1/batch?site=demo HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Pad: " +
-                               std::string(400, 'a') + "\r\n";
+    const std::string header =
+        "POST /v1/batch?site=demo HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Pad: " + std::string(400, 'a') +
+        "\r\n";
     bool cut = false;
     std::size_t sent = 0;
     for (; sent < header.size() && !cut; ++sent) {
@@ -131,7 +132,8 @@ TEST_F(collector_limits_it, slowloris_header_is_cut_off_after_the_header_timeout
 // since it connected. (Before, the first byte and the header each had a full
 // timeout: 1.75 timeouts here.) The check allows half a timeout of slack for
 // a busy machine.
-TEST_F(collector_limits_it, slowloris_with_a_late_first_byte_is_cut_off_a_header_timeout_after_connecting) {
+TEST_F(collector_limits_it,
+       slowloris_with_a_late_first_byte_is_cut_off_a_header_timeout_after_connecting) {
     using namespace std::chrono;
     json cfg = config();
     cfg["limits"] = {{"header_timeout_ms", 2000}};
@@ -140,8 +142,9 @@ TEST_F(collector_limits_it, slowloris_with_a_late_first_byte_is_cut_off_a_header
     ASSERT_TRUE(slow.connected());
     const auto connected = steady_clock::now();
     std::this_thread::sleep_for(milliseconds(1500));
-    const std::string header = "POST /v1/batch?site=demo HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Pad: " +
-                               std::string(400, 'a') + "\r\n";
+    const std::string header =
+        "POST /v1/batch?site=demo HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Pad: " + std::string(400, 'a') +
+        "\r\n";
     bool cut = false;
     std::size_t sent = 0;
     for (; sent < header.size() && !cut; ++sent) {
@@ -151,8 +154,8 @@ TEST_F(collector_limits_it, slowloris_with_a_late_first_byte_is_cut_off_a_header
     if (!cut) cut = slow.wait_closed(seconds(10));
     const auto open_for = duration_cast<milliseconds>(steady_clock::now() - connected);
     EXPECT_TRUE(cut) << "still open after " << sent << " header bytes";
-    EXPECT_LT(open_for.count(), 3000) << "the connection outlived its header timeout (2000 ms) after "
-                                      << sent << " header bytes";
+    EXPECT_LT(open_for.count(), 3000)
+        << "the connection outlived its header timeout (2000 ms) after " << sent << " header bytes";
     EXPECT_EQ(slow.received(), "") << "cut off without an answer";
     EXPECT_EQ(t::http_get(c.url("/healthz")).status, 200);
     EXPECT_EQ(c.terminate(), 0);
@@ -161,7 +164,8 @@ TEST_F(collector_limits_it, slowloris_with_a_late_first_byte_is_cut_off_a_header
 // On a kept-alive connection the next request's header has its own
 // `header_timeout` from its first byte: a request served, then a header
 // trickled, is cut off without an answer, and the first answer came whole.
-TEST_F(collector_limits_it, slowloris_on_a_kept_alive_connection_is_cut_off_after_its_header_timeout) {
+TEST_F(collector_limits_it,
+       slowloris_on_a_kept_alive_connection_is_cut_off_after_its_header_timeout) {
     using namespace std::chrono;
     json cfg = config();
     cfg["limits"] = {{"header_timeout_ms", 1000}, {"idle_timeout_ms", 60000}};
@@ -174,8 +178,8 @@ TEST_F(collector_limits_it, slowloris_on_a_kept_alive_connection_is_cut_off_afte
     }
     ASSERT_EQ(slow.received().rfind("HTTP/1.1 200", 0), 0U) << slow.received();
     const auto answered = slow.received();
-    const std::string header = "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Pad: " +
-                               std::string(400, 'a') + "\r\n";
+    const std::string header =
+        "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Pad: " + std::string(400, 'a') + "\r\n";
     bool cut = false;
     std::size_t sent = 0;
     for (; sent < header.size() && !cut; ++sent) {
@@ -196,9 +200,10 @@ TEST_F(collector_limits_it, body_trickled_past_the_body_timeout_is_cut_off_and_n
     raw_conn slow(port_of(c.url("")));
     ASSERT_TRUE(slow.connected());
     const std::string body = R"({"v":1,"site":"demo","events":[)" + std::string(300, ' ') + "]}";
-    ASSERT_TRUE(slow.send("POST /v1/batch?site=demo HTTP/1.1\r\nHost: 127.0.0.1\r\n"
-                          "Content-Type: application/json\r\nContent-Length: " +
-                          std::to_string(body.size()) + "\r\n\r\n"));
+    ASSERT_TRUE(
+        slow.send("POST /v1/batch?site=demo HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                  "Content-Type: application/json\r\nContent-Length: " +
+                  std::to_string(body.size()) + "\r\n\r\n"));
     bool cut = false;
     std::size_t sent = 0;
     for (; sent < body.size() && !cut; ++sent) {
@@ -242,10 +247,12 @@ TEST_F(collector_limits_it, connections_past_the_cap_are_closed_while_the_others
     EXPECT_TRUE(refused) << "a connection past the cap was not closed";
 
     // The held connections are still served.
-    ASSERT_TRUE(held[0]->send("GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"));
+    ASSERT_TRUE(
+        held[0]->send("GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"));
     EXPECT_TRUE(held[0]->wait_closed(std::chrono::seconds(10)));
     EXPECT_EQ(held[0]->received().rfind("HTTP/1.1 200", 0), 0U) << held[0]->received();
-    ASSERT_TRUE(held[1]->send("GET /readyz HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"));
+    ASSERT_TRUE(
+        held[1]->send("GET /readyz HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"));
     EXPECT_TRUE(held[1]->wait_closed(std::chrono::seconds(10)));
     EXPECT_EQ(held[1]->received().rfind("HTTP/1.1 200", 0), 0U) << held[1]->received();
     // The admin listener has slots of its own: /metrics is read while the
@@ -296,7 +303,8 @@ TEST_F(collector_limits_it, sdk_files_over_http_with_mime_type_etag_and_cache_co
 
     auto js = t::http_get(c.url("/t9/sdk/beacon.js"));
     EXPECT_EQ(js.status, 200);
-    EXPECT_EQ(js.header("content-type").rfind("text/javascript", 0), 0U) << js.header("content-type");
+    EXPECT_EQ(js.header("content-type").rfind("text/javascript", 0), 0U)
+        << js.header("content-type");
     EXPECT_NE(js.header("etag"), etag);
     EXPECT_EQ(t::http_get(c.url("/t9/sdk/missing.js")).status, 404);
     EXPECT_EQ(t::http_get(c.url("/sdk/beacon.js")).status, 404) << "only under the prefix";

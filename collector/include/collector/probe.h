@@ -64,7 +64,8 @@ private:
     common::metrics::gauge& in_flight_;
     common::metrics::counter& replayed_;
     common::metrics::gauge& kafka_up_;
-    std::array<std::atomic<common::metrics::counter*>, route_count * status_count> request_series_{};
+    std::array<std::atomic<common::metrics::counter*>, route_count * status_count>
+        request_series_{};
     std::array<std::atomic<common::metrics::counter*>, route_count> received_series_{};
     std::array<common::metrics::counter*, 3> batch_series_{};  // by outcome
     std::array<common::metrics::counter*, 3> batch_bytes_series_{};

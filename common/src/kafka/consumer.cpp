@@ -116,8 +116,8 @@ result<void> consumer::commit(const std::vector<partition_commit>& commits) noex
     rd_kafka_topic_partition_list_t* list =
         rd_kafka_topic_partition_list_new(static_cast<int>(commits.size()));
     for (const auto& c : commits) {
-        rd_kafka_topic_partition_t* tp = rd_kafka_topic_partition_list_add(
-            list, c.position.topic.c_str(), c.position.partition);
+        rd_kafka_topic_partition_t* tp =
+            rd_kafka_topic_partition_list_add(list, c.position.topic.c_str(), c.position.partition);
         tp->offset = c.position.offset;
         set_metadata(tp, c.metadata);
     }
@@ -147,7 +147,7 @@ result<std::vector<partition_commit>> consumer::committed(
     if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
         state_->log.warn("kafka_committed_failed", {{"error", rd_kafka_err2str(err)}});
         return failure{make_error_code(to_errc(err) == errc::kafka_rejected ? errc::kafka_consume
-                                                                             : to_errc(err))};
+                                                                            : to_errc(err))};
     }
     return out;
 }

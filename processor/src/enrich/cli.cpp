@@ -10,9 +10,9 @@
 #include <stdexcept>
 #include <string_view>
 
+#include "processor/enrich/batch.h"
 #include "processor/enrich/bot_filter.h"
 #include "processor/enrich/campaign.h"
-#include "processor/enrich/batch.h"
 #include "processor/enrich/channel.h"
 #include "processor/enrich/clean_event.h"
 #include "processor/enrich/data_paths.h"
@@ -73,7 +73,7 @@ struct cli_options {
     std::filesystem::path bot_ip_ranges;
     std::size_t cache = 10000;
     std::string user_agent, client_ip, request_id;  // batch: what the collector saw
-    std::int64_t received_at = 0;       // batch: 0 = the batch's sent_at
+    std::int64_t received_at = 0;                   // batch: 0 = the batch's sent_at
     bool help = false;
 };
 

@@ -96,7 +96,12 @@ struct stage_rig {
     std::ostringstream log_text;
     common::logger log{log_text, "bench", common::log_level::warn};
     enrich::event_enricher enricher{data().data, {}};
-    processor::enrich_stage stage{stage_options(), io, io, enricher, probe, log,
+    processor::enrich_stage stage{stage_options(),
+                                  io,
+                                  io,
+                                  enricher,
+                                  probe,
+                                  log,
                                   [] { return std::int64_t{1'764'100'000'000}; }};
 
     void drain() {
@@ -152,7 +157,8 @@ void enrich_stage_whole(benchmark::State& state) {
     }
     if (outputs != want) state.SkipWithError("the stage made another number of outputs");
     state.SetItemsProcessed(static_cast<std::int64_t>(outputs));
-    state.counters["bytes_per_output"] = double(bytes) / double(std::max<std::uint64_t>(outputs, 1));
+    state.counters["bytes_per_output"] =
+        double(bytes) / double(std::max<std::uint64_t>(outputs, 1));
     state.counters["bot_share"] = double(bots) / double(std::max<std::uint64_t>(outputs, 1));
     const auto& cache = rig.enricher.user_agent_cache();
     state.counters["ua_cache_hit_rate"] =

@@ -87,26 +87,30 @@ inline std::string uuid(std::mt19937_64& rng) {
 }
 
 inline const char* const pages[] = {"/",
-                             "/products/running-shoes",
-                             "/products/running-shoes/air-zoom-42?color=blue",
-                             "/cart",
-                             "/checkout/shipping",
-                             "/blog/how-to-choose-trail-shoes",
-                             "/category/women/sale?page=2",
-                             "/search?q=trail+shoes"};
+                                    "/products/running-shoes",
+                                    "/products/running-shoes/air-zoom-42?color=blue",
+                                    "/cart",
+                                    "/checkout/shipping",
+                                    "/blog/how-to-choose-trail-shoes",
+                                    "/category/women/sale?page=2",
+                                    "/search?q=trail+shoes"};
 inline const char* const campaigns[] = {
-    "", "", "", "", "?utm_source=newsletter&utm_medium=email&utm_campaign=winter",
+    "",
+    "",
+    "",
+    "",
+    "?utm_source=newsletter&utm_medium=email&utm_campaign=winter",
     "?utm_source=google&utm_medium=cpc&utm_campaign=brand&gclid=Cj0KCQiA-aGCBhCwARIsAHDl5x",
     "?utm_source=facebook&utm_medium=paid_social&utm_campaign=retarget&fbclid=IwAR2x",
     "?utm_source=instagram&utm_medium=social"};
 inline const char* const referrers[] = {"",
-                                 "https://www.google.com/",
-                                 "https://www.google.de/",
-                                 "https://www.bing.com/search?q=running+shoes",
-                                 "https://l.instagram.com/?u=x",
-                                 "https://www.facebook.com/",
-                                 "https://someones-blog.example.net/post/1",
-                                 "https://duckduckgo.com/"};
+                                        "https://www.google.com/",
+                                        "https://www.google.de/",
+                                        "https://www.bing.com/search?q=running+shoes",
+                                        "https://l.instagram.com/?u=x",
+                                        "https://www.facebook.com/",
+                                        "https://someones-blog.example.net/post/1",
+                                        "https://duckduckgo.com/"};
 
 // One visitor's tab: a session, a user agent, an address, a clock.
 struct visitor {
@@ -203,21 +207,17 @@ private:
         json events = json::array();
         for (int i = 0; i < n; ++i) {
             v.clock_ms += 200 + static_cast<std::int64_t>(rng_() % 20000);
-            const std::string url = "https://shop.example" +
-                                    (v.seq == 0 ? v.landing
-                                                : std::string(pages[rng_() % std::size(pages)]));
-            json e = {{"id", uuid(rng_)},
-                      {"ts", v.clock_ms},
-                      {"session_id", v.session_id},
-                      {"session_index", 1},
-                      {"seq", ++v.seq},
-                      {"url", url}};
+            const std::string url =
+                "https://shop.example" +
+                (v.seq == 0 ? v.landing : std::string(pages[rng_() % std::size(pages)]));
+            json e = {{"id", uuid(rng_)},   {"ts", v.clock_ms}, {"session_id", v.session_id},
+                      {"session_index", 1}, {"seq", ++v.seq},   {"url", url}};
             const double r = v.seq == 1 ? 0 : unit_(rng_);
             if (r < 0.3) {
                 e["type"] = "page_view";
                 e["title"] = "Running shoes — Demo shop";
-                e["referrer"] = v.seq == 1 ? referrers[rng_() % std::size(referrers)]
-                                           : "https://shop.example/";
+                e["referrer"] =
+                    v.seq == 1 ? referrers[rng_() % std::size(referrers)] : "https://shop.example/";
             } else if (r < 0.55) {
                 e["type"] = "click";
                 e["element"] = {{"selector", "button#add-to-cart"},

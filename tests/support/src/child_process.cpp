@@ -124,7 +124,8 @@ std::string child_process::log() const {
     const int fd = ::open(options_.log.c_str(), O_RDONLY | O_CLOEXEC);
     if (fd < 0) return text;
     char buffer[1 << 16];
-    for (ssize_t n; (n = ::read(fd, buffer, sizeof buffer)) > 0;) text.append(buffer, static_cast<std::size_t>(n));
+    for (ssize_t n; (n = ::read(fd, buffer, sizeof buffer)) > 0;)
+        text.append(buffer, static_cast<std::size_t>(n));
     ::close(fd);
     return text;
 }

@@ -107,7 +107,7 @@ TEST(session_stage, commit_points_carry_the_marks_and_resume_restores_them) {
     auto points = h.st.commit_points({0});
     ASSERT_EQ(points.size(), 1u);
     EXPECT_EQ(points[0].offset, 10);
-    EXPECT_EQ(points[0].metadata, "wm1 - -");  // nothing seen before offset 10
+    EXPECT_EQ(points[0].metadata, "wm1 - -");                    // nothing seen before offset 10
     h.st.on_message(0, 12, clean("z", "1", t0 + 7'200'000), 0);  // closes g and b
     ASSERT_TRUE(h.st.flush(0, h.sleep));
     points = h.st.commit_points({0});

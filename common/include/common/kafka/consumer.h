@@ -27,8 +27,8 @@ struct consumer_options {
     std::string brokers = "127.0.0.1:9092";
     std::string group_id;
     std::vector<std::string> topics;
-    std::string assignor = "range";               // range | roundrobin
-    std::string offset_reset = "earliest";        // where a group without offsets starts
+    std::string assignor = "range";         // range | roundrobin
+    std::string offset_reset = "earliest";  // where a group without offsets starts
     // Above zero: on each assignment every partition starts at its first
     // message no older than this (by message timestamp, offsetsForTimes),
     // not at the committed offset; the end if none is that recent. For

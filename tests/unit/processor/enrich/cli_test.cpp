@@ -105,7 +105,8 @@ TEST(enrich_cli, batches_give_the_golden_clean_events) {
 
 TEST(enrich_cli, batches_bots_and_dead_letters) {
     const auto dir = test::contracts_dir();
-    const auto body = nlohmann::json::parse(test::read_file(dir / "batch-v1/valid/web_session.json"));
+    const auto body =
+        nlohmann::json::parse(test::read_file(dir / "batch-v1/valid/web_session.json"));
     auto no_site = body;
     no_site.erase("site");
     const auto r = run({"--mode", "batch", "--user-agent",

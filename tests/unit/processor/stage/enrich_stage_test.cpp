@@ -276,11 +276,10 @@ TEST(enrich_stage, events_read_again_after_an_abort_count_once_for_the_behaviour
     h.io.fail_commits = 1;  // the first transaction (4 events) is aborted, then read again
     h.drain();
     EXPECT_EQ(h.io.rewinds, 1);
-    EXPECT_EQ(h.visible_ids("clean"), (std::multiset<std::string>{
-                                          "00000000-0000-4000-8000-000000000000",
-                                          "00000000-0000-4000-8000-000000000001",
-                                          "00000000-0000-4000-8000-000000000002",
-                                          "00000000-0000-4000-8000-000000000003"}));
+    EXPECT_EQ(h.visible_ids("clean"),
+              (std::multiset<std::string>{
+                  "00000000-0000-4000-8000-000000000000", "00000000-0000-4000-8000-000000000001",
+                  "00000000-0000-4000-8000-000000000002", "00000000-0000-4000-8000-000000000003"}));
     const auto bots = h.visible("bots");
     ASSERT_EQ(bots.size(), 1U);
     const json bot = json::parse(bots[0].value);
