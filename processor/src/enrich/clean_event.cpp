@@ -319,7 +319,8 @@ void event_enricher::enrich(std::size_t index, enriched_event& out) {
     // A batch body cannot carry a non-finite number (nlohmann's lexer
     // refuses 1e400); a pixel's `v=inf` can: JSON has no such number.
     key<"value">(s);
-    append_json_number(s, std::isfinite(e.value.value_or(0.0)) ? e.value.value_or(0.0) : 0.0);
+    const double value = e.value.value_or(0.0);
+    append_json_number(s, std::isfinite(value) ? value : 0.0);
     str<"currency">(s, e.currency);
     str<"props">(s, e.props.empty() ? std::string_view("{}") : e.props);
     s.append(frag_context_);
