@@ -1,11 +1,9 @@
-// Clicks, scroll milestones and hovers: loaded by clickstream.js beside the
-// wasm (as clickstream.auto.js), so the script on the page's critical path
-// stays small. Runs once the core is ready, through api.auto(); `track` is
-// the loader's, `views()` counts the page views so far.
-(function (w) {
-var api = w.clickstream && w.clickstream.api;
-if (api) api.auto(function (track, opt, views) {
-var d = document, loc = location;
+// Clicks, scroll milestones and hovers: part of clickstream.main.js (one
+// script with core.js and tracker.js: as a script of its own, fetched beside
+// the wasm, it cost the page 155 bytes gzipped more). tracker.js calls it once
+// the core is ready. It shares the bundle's scope: w, d, loc, opt, track()
+// and views (the page views so far) are tracker.js's.
+function autoTrack() {
 // A short CSS selector: tag, id or the first two classes, the marker value.
 function selector(el) {
   var s = el.tagName.toLowerCase(), c = (typeof el.className == 'string' ? el.className : '').trim();
@@ -35,7 +33,7 @@ function watchClicks() {
 function watchScroll() {
   var scrolled = {}, at = -1;
   w.addEventListener('scroll', function () {
-    if (at != views()) { at = views(); scrolled = {}; }  // once each per page view
+    if (at != views) { at = views; scrolled = {}; }  // once each per page view
     if (scrolled[100]) return;
     var h = d.documentElement.scrollHeight, depth = h > 0 ? (w.scrollY + w.innerHeight) / h * 100 : 100;
     [25, 50, 75, 100].forEach(function (m) {
@@ -57,5 +55,4 @@ function watchHover() {
 if (opt.clicks) watchClicks();
 if (opt.scroll) watchScroll();
 if (opt.hovers) watchHover();
-});
-})(window);
+}

@@ -1,9 +1,9 @@
 // The script the snippet adds (dist/clickstream.js): all a page must
 // download before it can track. It keeps the snippet's command queue (or
 // makes one, for a page that has only the script tag), starts the wasm's
-// download at once, and adds the rest of the beacon (core.js and tracker.js,
-// dist/clickstream.main.js), which compiles the wasm as it streams in and
-// replays the queue. It hands over on window.clickstream: b the directory
+// download at once, and adds the rest of the beacon (core.js, tracker.js and
+// autotrack.js: dist/clickstream.main.js), which compiles the wasm as it
+// streams in and replays the queue. It hands over on window.clickstream: b the directory
 // the beacon is served from, w the wasm's response (absent where WebAssembly
 // cannot run: tracker.js then fetches the pixel script), t when this script
 // started (performance.now()). ES5, never throws into the page.

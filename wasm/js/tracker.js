@@ -1,7 +1,8 @@
 // The page side of the beacon: replays the snippet's command queue, keeps
 // the store (first-party cookies, localStorage, sessionStorage), moves the
-// core's batches (fetch keepalive; sendBeacon on page hide) and tracks the
-// DOM. Built into dist/clickstream.main.js after core.js, inside one
+// core's batches (fetch keepalive; sendBeacon on page hide) and tracks page
+// views (autotrack.js the rest of the DOM). Built into
+// dist/clickstream.main.js with core.js and autotrack.js, inside one
 // function; dist/clickstream.js (loader.js) adds it and hands over the
 // queue, the directory, the wasm's response and its start time on the stub.
 // Never throws into the page.
@@ -10,7 +11,7 @@ try { ls = w.localStorage; ss = w.sessionStorage; } catch (e) {}
 var me = d.currentScript, stub = w.clickstream || {}, waiting = stub.q || [];
 var base = stub.b || (me && me.src ? me.src.replace(/[^\/]*$/, '') : '/sdk/');
 var core, opt = {}, endpoint, tab, timer = 0, timerAt = 0, busy = 0, beaconed = 0, started = 0;
-var cookies = 1, timeoutS = 1800, lastUrl, views = 0, readyFns = [], autoTrack;
+var cookies = 1, timeoutS = 1800, lastUrl, views = 0, readyFns = [];
 var T = { page_view: 0, click: 2, scroll: 3, hover: 4, custom: 5, conversion: 7 };
 
 // Storage is written behind: track() only changes memory, and the writes
@@ -275,15 +276,17 @@ var api = {
   },
   flush: function () { if (core) { core.flush(); pump(); } },
   ready: function (f) { core ? f() : readyFns.push(f); },
-  // clickstream.auto.js hands over its installer here (see start()).
-  auto: function (f) { autoTrack = f; },
   cfg: function () { return [opt, endpoint]; }
 };
 
 // Where WebAssembly cannot run, the page view goes through the collector's
 // pixel: clickstream.pixel.js, fetched only then (api.cfg() hands it the
 // options). Nothing on this path needs more than ES5 (no Promise).
-function pixel() { script('clickstream.pixel.js'); }
+function pixel() {
+  var s = d.createElement('script');
+  s.src = base + 'clickstream.pixel.js';
+  d.head.appendChild(s);
+}
 
 // Claims this tab's id (a duplicated tab copies sessionStorage: it takes a
 // new one) and adopts the queues of tabs that are gone, under Web Locks.
@@ -325,25 +328,12 @@ function claimTab() {
   });
 }
 
-// clickstream.auto.js (clicks, scroll, hovers), fetched beside the wasm;
-// the core starts once both are in (a script that fails to load only loses
-// those events).
-function loadAuto() {
-  if (opt.clicks || opt.scroll || opt.hovers) return new Promise(function (ok) { script('clickstream.auto.js', ok); });
-}
-function script(name, ok) {
-  var s = d.createElement('script');
-  s.src = base + name;
-  s.onload = s.onerror = ok;
-  d.head.appendChild(s);
-}
-
 function start() {
   var t0 = stub.t || performance.now();
   var wasm = stub.w || fetch(base + 'clickstream.wasm', { credentials: 'same-origin' });
   cookies = nav.cookieEnabled && cookiePut('cs_test', '1', 10) && cookieGet('cs_test') == '1';
   timeoutS = +lsGet('session_timeout_s') || 1800;
-  Promise.all([csCore(wasm, store), claimTab(), loadAuto()]).then(function (r) {
+  Promise.all([csCore(wasm, store), claimTab()]).then(function (r) {
     var c = r[0], s = w.screen || {}, tz;
     try { tz = Intl.DateTimeFormat().resolvedOptions().timeZone; } catch (e) {}
     var t1 = performance.now(), err = c.init({
@@ -366,7 +356,8 @@ function start() {
     }).catch(function () {});
     run();  // queued commands first: a consent decision applies to the first page view
     if (opt.pageViews) { pageView(); watchPages(); }
-    try { if (autoTrack) autoTrack(track, opt, function () { return views; }); } catch (e) {}
+    // Auto-tracking that throws cannot stop the core from starting.
+    try { autoTrack(); } catch (e) {}
     w.addEventListener('pagehide', hide);
     w.addEventListener('pageshow', show);
     d.addEventListener('visibilitychange', function () { d.visibilityState == 'hidden' ? hide() : show(); });

@@ -15,14 +15,15 @@ const gz = (f) => gzipSync(readFileSync(join(dist, f)), { level: 9 }).length;
 // The goal is 2 KiB for the snippet and script (the loader: what a page
 // downloads before it can track) and 16 KiB for everything. The first is
 // the limit; everything is not there yet, so its limit sits just above what
-// the beacon weighs now (19 256 bytes as Node gzips them; docs/beacon.md
+// the beacon weighs now (18 991 bytes as Node gzips them; docs/beacon.md
 // has gzip -9) and only ever goes down. A page without WebAssembly pays for
-// the loader too (5 991 bytes).
+// the loader and the main script too (6 428 bytes: auto-tracking is in the
+// main script, which such a page downloads only to call the pixel script).
 // Everything is what a page with WebAssembly downloads: the snippet, the
-// loader, the rest of the JS it adds (clickstream.main.js), the
-// auto-tracking script and the wasm. A page without WebAssembly downloads
-// the snippet, the loader, the main script and the pixel script instead.
-const limits = { snippetAndScript: 2048, total: 19280, noWasm: 5995 };
+// loader, the rest of the JS it adds (clickstream.main.js, auto-tracking
+// included) and the wasm. A page without WebAssembly downloads the snippet,
+// the loader, the main script and the pixel script instead.
+const limits = { snippetAndScript: 2048, total: 18995, noWasm: 6430 };
 
 test('the snippet and the script stay within their gzipped budget', () => {
   const size = gz('snippet.html') + gz('clickstream.js');
@@ -31,9 +32,8 @@ test('the snippet and the script stay within their gzipped budget', () => {
 });
 
 test('everything a page downloads stays within the gzipped budget', () => {
-  const size = gz('snippet.html') + gz('clickstream.js') + gz('clickstream.main.js') + gz('clickstream.auto.js') +
-    gz('clickstream.wasm');
-  console.log(`snippet + clickstream.js + clickstream.main.js + clickstream.auto.js + clickstream.wasm: ${size} bytes gzipped (limit ${limits.total})`);
+  const size = gz('snippet.html') + gz('clickstream.js') + gz('clickstream.main.js') + gz('clickstream.wasm');
+  console.log(`snippet + clickstream.js + clickstream.main.js + clickstream.wasm: ${size} bytes gzipped (limit ${limits.total})`);
   assert.ok(size <= limits.total, `${size} > ${limits.total}`);
 });
 
@@ -47,7 +47,7 @@ test('the shipped scripts are minified, not the source', () => {
   const min = readFileSync(join(dist, 'clickstream.main.js'), 'utf8');
   const src = readFileSync(join(dist, 'clickstream.src.js'), 'utf8');
   assert.ok(min.length < src.length * 0.6, `${min.length} vs ${src.length}`);
-  for (const f of ['clickstream.js', 'clickstream.main.js', 'clickstream.auto.js', 'clickstream.pixel.js']) {
+  for (const f of ['clickstream.js', 'clickstream.main.js', 'clickstream.pixel.js']) {
     assert.doesNotMatch(readFileSync(join(dist, f), 'utf8'), /\n\s*\/\//, `no comment lines in ${f}`);
   }
 });
