@@ -40,22 +40,24 @@ function csCore(source, store) {
     return heldN = utf8(s, held, 0);
   }
   var env = {
-    now: store.now,
+    // The imports, one letter each as beacon.cpp names them (t now, r random,
+    // g get, c read, p put, a append, x remove, n number, l load_next).
+    t: store.now,
     // n is at most the pool's size: the core asks for 8 bytes at a time.
-    random: function (p, n) {
+    r: function (p, n) {
       var m, i;
       if (poolAt + n > 4096) { crypto.getRandomValues(pool); poolAt = 0; }
       for (m = heap(), i = 0; i < n; i++) m[p + i] = pool[poolAt++];
     },
-    get: function (k, n) { return hold(store.get(str(k, n))); },
+    g: function (k, n) { return hold(store.get(str(k, n))); },
     // The core's JSON numbers (append_json_number) are Number#toString's.
-    number: function (v) { return hold('' + v); },
-    read: function (p) { heap().set(held.subarray(0, heldN), p); },
+    n: function (v) { return hold('' + v); },
+    c: function (p) { heap().set(held.subarray(0, heldN), p); },
     // An i32 result: true 1, false (or nothing) 0.
-    put: function (k, kn, v, vn) { return store.put(str(k, kn), str(v, vn)); },
-    append: function (p, n) { return store.append(str(p, n)) || 0; },
-    remove: function (id) { store.remove(id); },
-    load_next: function (idp) {
+    p: function (k, kn, v, vn) { return store.put(str(k, kn), str(v, vn)); },
+    a: function (p, n) { return store.append(str(p, n)) || 0; },
+    x: function (id) { store.remove(id); },
+    l: function (idp) {
       if (!queue) queue = store.load();
       var r = queue.shift();
       if (!r) { queue = null; return -1; }
@@ -63,12 +65,16 @@ function csCore(source, store) {
       return hold(r[1]);
     }
   };
-  var imports = { env: env, wasi_snapshot_preview1: { proc_exit: function () { throw Error('exit'); } } };
+  var imports = { e: env, wasi_snapshot_preview1: { proc_exit: function () { throw Error('exit'); } } };
   var made = source instanceof ArrayBuffer || ArrayBuffer.isView(source)
     ? WebAssembly.instantiate(source, imports)
     // Every browser that runs the module (bulk memory: Chromium 75, Firefox
     // 79, Safari 15) compiles it streaming.
     : WebAssembly.instantiateStreaming(source, imports);
+  // The exports, one letter each (beacon.cpp): b cs_buffer, s cs_set, v
+  // cs_set_number, i cs_init, e cs_event, p cs_prop, t cs_track, u
+  // cs_identify, r cs_reset, c cs_consent, o cs_session_timeout, f cs_flush,
+  // l cs_lifecycle, n cs_next, y cs_body, d cs_complete, w cs_wakeup.
   return made.then(function (m) {
     x = m.instance.exports;
     u8 = new Uint8Array(x.memory.buffer);
@@ -78,7 +84,7 @@ function csCore(source, store) {
     var cap = 0, scratch;
     function put(v, off) {
       v = String(v);
-      if (off + 3 * v.length > cap) scratch = x.cs_buffer(cap = off + 3 * v.length + 256);
+      if (off + 3 * v.length > cap) scratch = x.b(cap = off + 3 * v.length + 256);
       return utf8(v, heap(), scratch + off);
     }
     var S = ['site', 'endpoint', 'sdkVersion', 'tabId', 'language', 'timeZone',
@@ -91,42 +97,42 @@ function csCore(source, store) {
       var k, a, i;
       for (k in o) {
         if ((a = o[k]) != null && a !== '') {
-          (i = S.indexOf(k)) >= 0 ? x.cs_set(i, 0, put(a, 0)) : (i = N.indexOf(k)) >= 0 && x.cs_set_number(i, +a);
+          (i = S.indexOf(k)) >= 0 ? x.s(i, 0, put(a, 0)) : (i = N.indexOf(k)) >= 0 && x.v(i, +a);
         }
       }
     }
     return {
       // Options: the S and N names above; consent 0 granted, 1 pending, 2 denied.
-      init: function (o) { fields(o); return x.cs_init(); },
+      init: function (o) { fields(o); return x.i(); },
       // type: 0 page_view 1 screen_view 2 click 3 scroll 4 hover 5 custom
       // 6 identify 7 conversion. Answers 0 or the core's errc.
       track: function (type, o) {
-        x.cs_event(type);
+        x.e(type);
         fields(o);
         var p = o.props, k, v, n;
         if (p) for (k in p) {
           v = p[k];
           if (typeof v == 'number' || typeof v == 'boolean') {
-            x.cs_prop(0, put(k, 0), typeof v == 'number' ? 1 : 2, 0, 0, +v);
+            x.p(0, put(k, 0), typeof v == 'number' ? 1 : 2, 0, 0, +v);
           } else if (v != null) {
             n = put(k, 0);
-            x.cs_prop(0, n, 0, n, put(v, n), 0);
+            x.p(0, n, 0, n, put(v, n), 0);
           }
         }
-        return x.cs_track();
+        return x.t();
       },
-      identify: function (id) { return x.cs_identify(0, put(id, 0)); },
-      reset: function () { x.cs_reset(); },
-      consent: function (c) { x.cs_consent(c); },
-      timeout: function (s) { return x.cs_session_timeout(s); },
-      flush: function () { x.cs_flush(); },
-      lifecycle: function (m) { x.cs_lifecycle(m); },
+      identify: function (id) { return x.u(0, put(id, 0)); },
+      reset: function () { x.r(); },
+      consent: function (c) { x.c(c); },
+      timeout: function (s) { return x.o(s); },
+      flush: function () { x.f(); },
+      lifecycle: function (m) { x.l(m); },
       // The next batch due now (its JSON), or null; complete() must follow.
-      next: function () { var n = x.cs_next(); return n < 0 ? null : str(x.cs_body(), n); },
+      next: function () { var n = x.n(); return n < 0 ? null : str(x.y(), n); },
       // status: HTTP status, 0 when there was no answer; retryAfter ms or -1.
-      complete: function (status, retryAfter) { x.cs_complete(status, retryAfter); },
+      complete: function (status, retryAfter) { x.d(status, retryAfter); },
       // When next() may next answer (ms since the epoch), -1: not before a call.
-      wakeup: function () { return x.cs_wakeup(); }
+      wakeup: function () { return x.w(); }
     };
   });
 }
