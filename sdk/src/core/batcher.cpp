@@ -2,7 +2,7 @@
 
 #include <algorithm>
 #include <limits>
-#include <vector>
+#include <memory>
 
 namespace clickstream {
 namespace {
@@ -60,10 +60,13 @@ std::size_t batcher::discard_all() {
 
 void batcher::erase(std::size_t from, std::size_t count) {
     if (count == 0) return;
-    std::vector<std::uint64_t> ids;
-    ids.reserve(count);
+    // The store ids, in an array of the count's size: the wasm beacon has no
+    // std::vector<std::uint64_t> otherwise, and its growth path cost it
+    // ~0.25 KB gzipped.
+    const auto ids = std::make_unique<std::uint64_t[]>(count);
+    std::size_t stored = 0;
     for (std::size_t i = from; i < from + count; ++i) {
-        if (at(i).store_id != 0) ids.push_back(at(i).store_id);
+        if (at(i).store_id != 0) ids[stored++] = at(i).store_id;
         bytes_ -= at(i).json.size();
     }
     if (from == 0) {
@@ -80,7 +83,7 @@ void batcher::erase(std::size_t from, std::size_t count) {
     }
     // A failed removal only means the events may be sent again after a
     // restart; duplicates are absorbed downstream by event id.
-    (void)store_.remove(ids);
+    (void)store_.remove({ids.get(), stored});
 }
 
 bool batcher::full() const noexcept {

@@ -1,6 +1,8 @@
 #include "clickstream/tracker_core.h"
 
+#include <cstring>
 #include <limits>
+#include <memory>
 
 #include "batch_encoder.h"
 #include "batcher.h"
@@ -126,12 +128,17 @@ result<void, errc> tracker_core::start() noexcept {
 
     // The queue a previous run left: sent at the first chance.
     const std::int64_t now = clock_.now_ms();
-    std::vector<std::uint64_t> unreadable;
+    // The ids of unreadable records, removed once the load is over (a store
+    // need not allow removal while it loads). Rare, so kept as bytes in a
+    // string rather than in a std::vector<std::uint64_t>, which only this
+    // would instantiate in the wasm beacon (~0.25 KB gzipped with the
+    // batcher's, see batcher::erase).
+    std::string unreadable;
     identity_ref last = who_;
     const auto loaded = store_.load([&](std::uint64_t id, std::string_view bytes) {
         auto rec = decode_record(bytes);
         if (!rec) {
-            unreadable.push_back(id);
+            unreadable.append(reinterpret_cast<const char*>(&id), sizeof id);
             return;
         }
         if (last->anonymous_id != rec->anonymous_id || last->user_id != rec->user_id) {
@@ -142,8 +149,11 @@ result<void, errc> tracker_core::start() noexcept {
         }
     });
     if (!unreadable.empty()) {
-        (void)store_.remove(unreadable);
-        report(errc::corrupt_record, 0, unreadable.size(), why::unreadable_records);
+        const std::size_t n = unreadable.size() / sizeof(std::uint64_t);
+        const auto ids = std::make_unique<std::uint64_t[]>(n);
+        std::memcpy(ids.get(), unreadable.data(), unreadable.size());
+        (void)store_.remove({ids.get(), n});
+        report(errc::corrupt_record, 0, n, why::unreadable_records);
     }
     if (!batcher_->empty()) batcher_->request_flush();
     if (!loaded) {

@@ -145,21 +145,25 @@ TEST(persistence, queued_events_survive_a_crash_and_go_first) {
     EXPECT_EQ(rig.store->record_count(), 0U);  // delivered: forgotten
 }
 
-TEST(persistence, an_unreadable_record_is_skipped_and_reported) {
+TEST(persistence, unreadable_records_are_skipped_reported_and_removed) {
     core_rig rig;
     rig.start();
-    rig.track_n(3);
+    rig.track_n(4);
     rig.store->corrupt(2, "garbage");
+    rig.store->corrupt(4, "");
     auto& again = rig.restart();
     const auto errors = again.take_errors();
     ASSERT_EQ(errors.size(), 1U);
     EXPECT_EQ(errors[0].code, errc::corrupt_record);
+    EXPECT_EQ(errors[0].events, 2U);
     EXPECT_EQ(errors[0].reason, "unreadable queued records skipped");
+    EXPECT_EQ(rig.store->record_count(), 2U);  // the unreadable ones are gone at once
     ASSERT_EQ(rig.pump_all(), 1);
     const auto b = rig.last_batch();
     ASSERT_EQ(b["events"].size(), 2U);
     EXPECT_EQ(b["events"][0]["seq"], 1);
     EXPECT_EQ(b["events"][1]["seq"], 3);
+    EXPECT_EQ(rig.store->record_count(), 0U);
 }
 
 TEST(persistence, a_store_that_refuses_writes_keeps_events_in_memory) {
