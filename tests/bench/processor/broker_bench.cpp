@@ -24,8 +24,10 @@
 // raw topic is the last message (so every output is committed), and samples
 // again. events/s per core = outputs / CPU seconds of the process (all its
 // threads, librdkafka's included; the kernel's per-process CPU clock, in
-// nanoseconds). Runs alternate which goes first. Each run deletes its topics
-// and consumer group when it is done.
+// nanoseconds). Each thread's CPU is sampled too (schedstat), so the notes
+// split it into the main thread (the stage's work, or the ceiling's loop)
+// and librdkafka's threads. Runs alternate which goes first. Each run
+// deletes its topics and consumer group when it is done.
 //
 // Usage: processor_broker_bench [--batches N] [--runs R]   (figures: JSON on stdout)
 //        processor_broker_bench ceiling --config FILE --outputs FILE
@@ -335,6 +337,24 @@ double cpu_seconds(pid_t pid) {
     return double(t.tv_sec) + double(t.tv_nsec) / 1e9;
 }
 
+// CPU nanoseconds of each live thread of a process, by "tid name", from
+// /proc/<pid>/task/<tid>/schedstat: where a run's CPU goes between the
+// main thread and librdkafka's, printed beside each run's figures.
+std::map<std::string, double> thread_cpu_seconds(pid_t pid) {
+    std::map<std::string, double> out;
+    const std::filesystem::path tasks = "/proc/" + std::to_string(pid) + "/task";
+    std::error_code ec;
+    for (const auto& task : std::filesystem::directory_iterator(tasks, ec)) {
+        std::ifstream comm(task.path() / "comm");
+        std::ifstream stat(task.path() / "schedstat");
+        std::string name;
+        double ns = 0;
+        if (!std::getline(comm, name) || !(stat >> ns)) continue;
+        out[task.path().filename().string() + " " + name] = ns / 1e9;
+    }
+    return out;
+}
+
 bool log_has(const std::filesystem::path& file, const std::string& text) {
     std::ifstream in(file);
     std::string all((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
@@ -361,6 +381,7 @@ struct measured {
     double events_per_cpu_second = 0;
     double cpu_seconds = 0;
     double wall_seconds = 0;
+    double main_thread_seconds = 0;  // of cpu_seconds, the process's main thread
 };
 
 // One process (the stage or the ceiling) over its own topics.
@@ -408,6 +429,7 @@ measured run_one(const std::string& which, int run, const std::vector<bench::raw
         std::this_thread::sleep_for(std::chrono::milliseconds(50));
     }
     const double cpu0 = cpu_seconds(pid);
+    const auto threads0 = thread_cpu_seconds(pid);
     const auto wall0 = clock_type::now();
     produce_all(raw, messages, outputs);
     rd_kafka_t* watcher = client(RD_KAFKA_CONSUMER, group);
@@ -418,6 +440,7 @@ measured run_one(const std::string& which, int run, const std::vector<bench::raw
         std::this_thread::sleep_for(std::chrono::milliseconds(20));
     }
     const double cpu1 = cpu_seconds(pid);
+    const auto threads1 = thread_cpu_seconds(pid);
     const auto wall1 = clock_type::now();
     rd_kafka_destroy(watcher);
     kill(pid, SIGTERM);
@@ -432,6 +455,13 @@ measured run_one(const std::string& which, int run, const std::vector<bench::raw
     std::cerr << which << " run " << run << ": " << total_outputs << " outputs, " << m.cpu_seconds
               << " s CPU, " << m.wall_seconds << " s wall, " << m.events_per_cpu_second
               << " events/s per core\n";
+    const std::string main_thread = std::to_string(pid) + " ";
+    for (const auto& [thread, seconds] : threads1) {
+        const auto before = threads0.find(thread);
+        const double used = seconds - (before == threads0.end() ? 0.0 : before->second);
+        if (thread.starts_with(main_thread)) m.main_thread_seconds = used;
+        if (used >= 0.005) std::cerr << "  thread " << thread << ": " << used << " s CPU\n";
+    }
     return m;
 }
 
@@ -494,6 +524,12 @@ double median(std::vector<double> v) {
     return v.size() % 2 == 1 ? v[v.size() / 2] : (v[v.size() / 2 - 1] + v[v.size() / 2]) / 2;
 }
 
+std::string seconds(double s) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.3f", s);
+    return buf;
+}
+
 double spread(const std::vector<double>& v) {
     const auto [lo, hi] = std::minmax_element(v.begin(), v.end());
     return (*hi - *lo) / 2;
@@ -510,7 +546,8 @@ int run_driver(std::size_t batches, int runs, const std::filesystem::path& self)
     std::size_t sample_bytes = 0;
     for (const auto& o : sample) sample_bytes += o.value.size();
     const std::size_t bytes = sample_bytes / sample.size();
-    std::vector<double> stage, ceiling, stage_wall, ceiling_wall;
+    std::vector<double> stage, ceiling, stage_wall, ceiling_wall, stage_main, ceiling_main,
+        stage_rest, ceiling_rest;
     for (int r = 0; r < runs; ++r) {
         const bool stage_first = r % 2 == 0;
         for (int k = 0; k < 2; ++k) {
@@ -519,6 +556,8 @@ int run_driver(std::size_t batches, int runs, const std::filesystem::path& self)
                 run_one(is_stage ? "stage" : "ceiling", r, messages, outputs, total, sample, self);
             (is_stage ? stage : ceiling).push_back(m.events_per_cpu_second);
             (is_stage ? stage_wall : ceiling_wall).push_back(double(total) / m.wall_seconds);
+            (is_stage ? stage_main : ceiling_main).push_back(m.main_thread_seconds);
+            (is_stage ? stage_rest : ceiling_rest).push_back(m.cpu_seconds - m.main_thread_seconds);
         }
     }
     const std::string today = [] {
@@ -557,7 +596,12 @@ int run_driver(std::size_t batches, int runs, const std::filesystem::path& self)
           {"notes", "The real clickstream-processor process: " + what +
                         " Wall-clock rate (events/s, producer and consumer overlapping): stage " +
                         std::to_string(std::lround(median(stage_wall))) + ", ceiling " +
-                        std::to_string(std::lround(median(ceiling_wall))) + "."}},
+                        std::to_string(std::lround(median(ceiling_wall))) +
+                        ". CPU seconds per run, main thread + the other threads (librdkafka's; "
+                        "medians): stage " +
+                        seconds(median(stage_main)) + " + " + seconds(median(stage_rest)) +
+                        ", ceiling " + seconds(median(ceiling_main)) + " + " +
+                        seconds(median(ceiling_rest)) + "."}},
          {{"area", "processor"},
           {"measure",
            "ceiling through Kafka: transactional consume + produce without enrichment, "
