@@ -112,7 +112,7 @@ std::optional<outgoing_batch> batcher::next_batch(std::int64_t now, std::int64_t
     std::size_t candidates = 0;
     std::string_view user_id = who.user_id;
     while (candidates < size() && candidates < b.max_batch_events &&
-           at(candidates).who->anonymous_id == who.anonymous_id) {
+           std::string_view(at(candidates).who->anonymous_id) == who.anonymous_id) {
         // The latest user id names the batch: identify() attributes the
         // events before it in the same batch to that user.
         if (!at(candidates).who->user_id.empty()) user_id = at(candidates).who->user_id;

@@ -32,7 +32,7 @@ const char* to_string(event_type t) noexcept {
 
 properties& properties::set(std::string key, property_value value) {
     for (auto& [k, v] : entries_) {
-        if (k == key) {
+        if (std::string_view(k) == key) {
             v = std::move(value);
             return *this;
         }

@@ -80,7 +80,7 @@ session_tracker::assignment session_tracker::on_event(std::int64_t t) {
     } else if (t > session_.last_ms) {
         session_.last_ms = t;
     }
-    if (seq_session_ != session_.id) {
+    if (std::string_view(seq_session_) != session_.id) {
         seq_session_ = session_.id;
         seq_ = 0;
     }

