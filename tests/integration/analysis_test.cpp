@@ -421,6 +421,58 @@ TEST_F(analysis_test, attribution_lookback_boundary_is_inclusive) {
     EXPECT_NEAR(credit_of(j, "email", "linear"), 0, 1e-12);
 }
 
+// A session rewritten into the month before (site mon): its provisional row
+// starts 2026-11-01 00:10 (paid_search), and an earlier event, arriving late,
+// makes the newest version start 2026-10-31 23:50 (social, the channel of
+// that earliest event) under the same key. The two versions sit in two
+// partitions of `sessions` (toYYYYMM(start_date)), and stay there: merges
+// never cross partitions (tests/unit/processor/session_window_test.cpp shows
+// the writer doing this). Attribution reads `sessions FINAL` over every
+// partition, which keeps the newest version alone; a read split or pruned by
+// month would see both, or the older one alone.
+TEST_F(analysis_test, attribution_counts_a_session_rewritten_into_the_month_before_once) {
+    constexpr std::int64_t november = 1'793'491'200'000;  // 2026-11-01 00:00 UTC
+    auto version = [](json r, int v) {
+        r["version"] = v;
+        return r;
+    };
+    insert(db_, "sessions",
+           {session_row("mon", "m0", "n1", "", november - 36 * 3'600 * s, "email", {"/"}),
+            version(
+                session_row("mon", "m1", "n1", "", november + 600 * s, "paid_search", {"/"}, 1, 40),
+                5),
+            version(session_row("mon", "m1", "n1", "", november - 600 * s, "social", {"/"}, 1, 40),
+                    10)});
+    ch(db_, "OPTIMIZE TABLE sessions FINAL");
+    const std::string m1 = " WHERE site = 'mon' AND session_id = 'm1'";
+    EXPECT_EQ(ch(db_, "SELECT groupArray(start_date) FROM (SELECT start_date FROM sessions" + m1 +
+                          " ORDER BY start_date)"),
+              "['2026-10-31','2026-11-01']\n");
+    EXPECT_EQ(ch(db_, "SELECT version FROM sessions FINAL" + m1), "10\n");
+    // A partition predicate prunes before FINAL merges: the older version.
+    EXPECT_EQ(
+        ch(db_, "SELECT version FROM sessions FINAL" + m1 + " AND start_date >= '2026-11-01'"),
+        "5\n");
+
+    auto j = api("/api/analysis/attribution?site=mon&from=2026-10-31&to=2026-11-01&lookback=30d");
+    EXPECT_EQ(j["conversions"], 1.0);
+    EXPECT_EQ(j["revenue"], 40.0);
+    EXPECT_EQ(j["converting_sessions"], 1);
+    EXPECT_EQ(j["non_converting_paths"], 0);
+    EXPECT_NEAR(credit_of(j, "email", "first_touch"), 1, 1e-12);
+    EXPECT_NEAR(credit_of(j, "social", "last_touch"), 1, 1e-12);
+    EXPECT_NEAR(credit_of(j, "email", "linear"), 0.5, 1e-12);
+    EXPECT_NEAR(credit_of(j, "social", "linear"), 0.5, 1e-12);
+    for (const auto* model : {"first_touch", "last_touch", "linear", "markov"}) {
+        EXPECT_NEAR(credit_of(j, "paid_search", model), 0, 1e-12) << model;
+    }
+    // From November on: the session starts in October now, so nothing converts.
+    j = api("/api/analysis/attribution?site=mon&from=2026-11-01&to=2026-11-01&lookback=30d");
+    EXPECT_EQ(j["conversions"], 0.0);
+    EXPECT_EQ(j["converting_sessions"], 0);
+    EXPECT_TRUE(j["rows"].empty()) << j["rows"];
+}
+
 TEST_F(analysis_test, sessions_of_a_person_joined_by_the_identity_rule) {
     const auto j = api("/api/analysis/sessions?site=shop&from=2026-11-20&to=2026-11-22&person=u5");
     EXPECT_EQ(j["summary"]["sessions"], 2);

@@ -247,7 +247,11 @@ std::string value_expression(const std::string& by) {
 
 // Per person, every session of the range and the lookback before it, as
 // (start_ms, session_id, value, direct, conversions, revenue), oldest first
-// (ties in start time by session id).
+// (ties in start time by session id). `sessions FINAL` is read over every
+// partition, its conditions in WHERE: a row's versions can sit in two months'
+// partitions (a late earlier event moves its start back), and only FINAL
+// over all of them keeps the newest; a start_date condition would prune
+// before that merge (docs/analysis.md, "How the queries read the tables").
 std::string touches_sql(const attribution_options& o) {
     std::string where =
         "events > 0 AND start_ms >= " + std::to_string(o.where.from_ms() - o.lookback_ms) +

@@ -199,6 +199,35 @@ TEST(session_window, idle_row_is_provisional_and_replaced_by_a_higher_version) {
     EXPECT_EQ(h.w.open_windows(), 1u);  // only the flush session
 }
 
+// The analysis queries rely on this (docs/analysis.md, "How the queries read
+// the tables"): an event earlier than a window's first one moves the row's
+// start, and so its start_date and its partition of `sessions`
+// (toYYYYMM(start_date)), while the key (site, session id, segment) stays,
+// as the segment comes from the first event to arrive. So one key can have
+// versions in two months' partitions, which only FINAL over all partitions
+// folds into one row.
+TEST(session_window, an_earlier_event_moves_a_rows_start_into_the_previous_month) {
+    window_options o;
+    o.idle_timeout_ms = 10 * s;
+    harness h(o);
+    constexpr std::int64_t november = 1'793'491'200'000;  // 2026-11-01 00:00 UTC
+    h.add(ev("m", "1", november + 600 * s));
+    h.wall = 10 * s;
+    h.w.tick(h.wall, h.rows);
+    ASSERT_EQ(h.rows.size(), 1u);
+    const session_row idle = h.rows[0];
+    EXPECT_EQ(utc_date(idle.start_ms), "2026-11-01");
+    // Twenty minutes earlier, inside the gap before the first event.
+    EXPECT_EQ(h.add(ev("m", "0", november - 600 * s)).kind, add_kind::accepted);
+    h.flush();
+    const auto rows = h.final_rows("m");
+    ASSERT_EQ(rows.size(), 1u);
+    EXPECT_EQ(rows[0].segment, idle.segment);
+    EXPECT_GT(rows[0].version, idle.version);
+    EXPECT_EQ(rows[0].start_ms, november - 600 * s);
+    EXPECT_EQ(utc_date(rows[0].start_ms), "2026-10-31");
+}
+
 TEST(session_window, missing_events_from_seq_gaps_per_tab) {
     harness h;
     int id = 0;
