@@ -5,7 +5,7 @@
 
 namespace clickstream {
 
-std::string encode_event(const event& e, const event_stamp& stamp) {
+std::string encode_event(const event& e, const event_stamp& stamp, std::string_view encoded_props) {
     std::string out;
     out.reserve(256);
     json_writer w(out);
@@ -21,7 +21,10 @@ std::string encode_event(const event& e, const event_stamp& stamp) {
     if (!e.referrer.empty()) w.string_member("referrer", e.referrer);
     if (!e.title.empty()) w.string_member("title", e.title);
     if (!e.name.empty()) w.string_member("name", e.name);
-    if (!e.props.empty()) {
+    if (!encoded_props.empty()) {
+        // The members go in as raw_element writes an array's first element.
+        w.begin_object("props").raw_element(encoded_props).end_object();
+    } else if (!e.props.empty()) {
         w.begin_object("props");
         for (const auto& [key, value] : e.props.entries()) {
             switch (value.type()) {

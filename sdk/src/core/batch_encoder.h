@@ -23,8 +23,11 @@ struct event_stamp {
     std::int64_t seq = 0;
 };
 
-// One event object ({"id":...}), validated beforehand.
-std::string encode_event(const event& e, const event_stamp& stamp);
+// One event object ({"id":...}), validated beforehand. encoded_props, when
+// not empty, are the props object's members already encoded, written in
+// place of e.props (tracker_core::track).
+std::string encode_event(const event& e, const event_stamp& stamp,
+                         std::string_view encoded_props = {});
 
 // Events the SDK discarded since its previous batch.
 struct dropped_counts {

@@ -166,7 +166,7 @@ result<void, errc> tracker_core::start() noexcept {
     return {};
 }
 
-result<void, errc> tracker_core::track(const event& e) noexcept {
+result<void, errc> tracker_core::track(const event& e, std::string_view encoded_props) noexcept {
     if (auto ok = validate(e); !ok) return ok;
     const std::int64_t now = clock_.now_ms();
     const std::int64_t ts = e.ts.value_or(now);
@@ -175,7 +175,7 @@ result<void, errc> tracker_core::track(const event& e) noexcept {
     const auto s = sessions_->on_event(e.at.value_or(ts));
     if (!sessions_->stored()) report(errc::storage_failed, 0, 0, why::session_not_stored);
     const std::string id = new_uuid();
-    std::string json = encode_event(e, {id, ts, s.session_id, s.index, s.seq});
+    std::string json = encode_event(e, {id, ts, s.session_id, s.index, s.seq}, encoded_props);
 
     if (json.size() > options_.batching.hard_max_batch_bytes - envelope_reserve) {
         // It took a seq number: count it, so seq gaps less dropped stays exact.

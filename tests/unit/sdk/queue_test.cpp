@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include "core_rig.h"
+#include "json_writer.h"
 
 namespace clickstream::test {
 namespace {
@@ -125,6 +126,39 @@ TEST(consent, pending_then_denied_discards_what_was_held) {
     core.flush();
     ASSERT_EQ(rig.pump_all(), 1);
     EXPECT_EQ(rig.last_batch()["dropped"]["consent_denied"], 4);
+}
+
+// A host that encodes its properties as they come (the wasm beacon) hands
+// them to track() encoded: the event comes out as with e.props.
+TEST(encoding, props_encoded_by_the_host_come_out_as_the_events_props) {
+    core_rig rig;
+    auto& core = rig.start();
+    event with = custom("with");
+    with.props.set("coupon", "X\"1\n").set("items", 2).set("share", 0.5).set("gift", false);
+    ASSERT_TRUE(core.track(with));
+    std::string encoded;
+    json_writer w(encoded);
+    w.string_member("coupon", "X\"1\n").integer_member("items", 2).number_member("share", 0.5);
+    w.bool_member("gift", false);
+    event host = custom("host");
+    host.props.set("ignored", 1);  // encoded props take e.props' place
+    ASSERT_TRUE(core.track(host, encoded));
+    ASSERT_TRUE(core.track(custom("none"), ""));
+    core.flush();
+    ASSERT_EQ(rig.pump_all(), 1);
+    const auto b = rig.last_batch();
+    ASSERT_EQ(b["events"].size(), 3U);
+    const auto expected =
+        nlohmann::json::parse(R"({"coupon":"X\"1\n","items":2,"share":0.5,"gift":false})");
+    EXPECT_EQ(b["events"][0]["props"], expected);
+    EXPECT_EQ(b["events"][1]["props"], expected);
+    // Byte for byte, in the order written.
+    const std::string body = rig.transport.requests()[0].body;
+    const std::string props = R"("props":{"coupon":"X\"1\n","items":2,"share":0.5,"gift":false})";
+    const auto first = body.find(props);
+    ASSERT_NE(first, std::string::npos) << body;
+    EXPECT_NE(body.find(props, first + 1), std::string::npos) << body;
+    EXPECT_FALSE(b["events"][2].contains("props"));
 }
 
 TEST(persistence, queued_events_survive_a_crash_and_go_first) {

@@ -218,6 +218,32 @@ test('a property value that outgrows the scratch buffer keeps the key written be
   assert.deepEqual(batch.events[0].props, { coupon: long, k: 'v' });
 });
 
+test('properties are held to the contract: at their limits they pass, past them the event is refused whole', async () => {
+  const store = memoryStore();
+  const core = await started(store);
+  const many = (n) => Object.fromEntries(Array.from({ length: n }, (_, i) => ['p' + i, i]));
+  const key = 'k'.repeat(127) + 'é';  // 129 bytes
+  const ok = { [key.slice(0, 127) + 'k']: 'é'.repeat(512), n: -0, big: 2 ** 60, t: true, esc: 'a"\\\n\u0001' };
+  assert.equal(core.track(5, { name: 'at', props: many(64) }), 0, '64 properties');
+  assert.equal(core.track(5, { name: 'at', props: ok }), 0, '128-byte key, 1024-byte string');
+  assert.notEqual(core.track(5, { name: 'over', props: many(65) }), 0, '65 properties');
+  assert.notEqual(core.track(5, { name: 'over', props: { [key]: 1 } }), 0, '129-byte key');
+  assert.notEqual(core.track(5, { name: 'over', props: { a: 'x', s: 'é'.repeat(512) + 'x' } }), 0, '1025-byte string');
+  assert.notEqual(core.track(5, { name: 'over', props: { a: 1, x: NaN } }), 0, 'not a finite number');
+  assert.notEqual(core.track(5, { name: 'over', props: { x: Infinity } }), 0, 'not a finite number');
+  const [batch, ...more] = sendAll(core);
+  assert.equal(more.length, 0);
+  assert.ok(validate(batch), JSON.stringify(validate.errors));
+  assert.deepEqual(batch.events.map((e) => e.name), ['at', 'at']);
+  assert.deepEqual(batch.events[0].props, many(64));
+  assert.deepEqual(batch.events[1].props, { ...ok, n: 0, big: 2 ** 60 });
+  // The refused events took no seq.
+  assert.deepEqual(batch.events.map((e) => e.seq), [1, 2]);
+  // The next event after a refused one starts with no properties of it.
+  assert.equal(core.track(5, { name: 'after' }), 0);
+  assert.equal(sendAll(core)[0].events[0].props, undefined);
+});
+
 test('bad options fail init', async () => {
   const core = await csCore(wasm, memoryStore());
   assert.equal(core.init({ ...options, site: 'no spaces' }), -1);

@@ -11,6 +11,7 @@
 // module is "e"): the names are bytes of the module and of core.js, and
 // spelled out they cost what a page downloads ~0.2 KB gzipped. Each
 // declaration below names its letter; core.js uses the same.
+#include <cmath>
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
@@ -19,6 +20,8 @@
 #include <string>
 
 #include "clickstream/tracker_core.h"
+#include "clickstream/wire/batch_v1.h"
+#include "core/json_writer.h"
 
 #define CS_IMPORT(name) __attribute__((import_module("e"), import_name(#name)))
 #define CS_EXPORT(name) __attribute__((export_name(#name)))
@@ -181,6 +184,13 @@ struct beacon {
     tracker_core* core = nullptr;
     alignas(tracker_core) unsigned char core_space[sizeof(tracker_core)];
     std::optional<event> next{std::in_place};  // always engaged: emplace() renews it
+    // The event's props, encoded as they come (tracker_core::track's
+    // encoded_props): how many, and the first one that breaks batch_v1's
+    // property rules.
+    std::string props;
+    std::optional<json_writer> props_writer{std::in_place, props};
+    std::size_t props_count = 0;
+    errc props_error = errc::ok;
     std::optional<outgoing_batch> out;
 };
 
@@ -341,33 +351,57 @@ CS_EXPORT(i) int cs_init() {
 
 // Starts a new event of this type (clickstream::event_type).
 CS_EXPORT(e) void cs_event(int type) {
-    the().next.emplace().type = static_cast<event_type>(type);
+    beacon& t = the();
+    t.next.emplace().type = static_cast<event_type>(type);
+    t.props.clear();
+    t.props_writer.emplace(t.props);
+    t.props_count = 0;
+    t.props_error = errc::ok;
 }
 
 // A property of the event being built: kind 0 string (v_off, v_len), 1
-// number (num), 2 bool (num != 0).
+// number (num), 2 bool (num != 0). Keys are unique (the JS's object keys).
+// Encoded at once with the core's writer, as encode_event writes e.props,
+// and checked as validate(event) checks them.
 CS_EXPORT(p)
 void cs_prop(std::uint32_t k_off, std::uint32_t k_len, int kind, std::uint32_t v_off,
              std::uint32_t v_len, double num) {
-    std::string key(arg(k_off, k_len));
-    auto& p = the().next->props;
+    namespace v1 = wire::batch_v1;
+    beacon& t = the();
+    const std::string_view key = arg(k_off, k_len);
+    const std::string_view v = arg(v_off, v_len);
+    errc bad = errc::ok;
+    if (++t.props_count > v1::max_props || key.size() > v1::max_prop_key ||
+        (kind == 0 && v.size() > v1::max_prop_string)) {
+        bad = errc::too_large;
+    } else if (kind == 1 && !std::isfinite(num)) {
+        bad = errc::invalid_argument;
+    }
+    if (bad != errc::ok) {
+        if (t.props_error == errc::ok) t.props_error = bad;
+        return;
+    }
+    auto& w = *t.props_writer;
     if (kind == 0) {
-        p.set(std::move(key), std::string(arg(v_off, v_len)));
+        w.string_member(key, v);
     } else if (kind == 2) {
-        p.set(std::move(key), num != 0);
+        w.bool_member(key, num != 0);
     } else if (num == static_cast<double>(static_cast<std::int64_t>(num)) && num < 9.0e15 &&
                num > -9.0e15) {
-        p.set(std::move(key), static_cast<std::int64_t>(num));
+        w.integer_member(key, static_cast<std::int64_t>(num));
     } else {
-        p.set(std::move(key), num);
+        w.number_member(key, num);
     }
 }
 
-// Tracks the event built; 0 or an errc.
+// Tracks the event built; 0 or an errc. An event whose props break the
+// rules is refused whole, as validate(event) refuses it (when the event has
+// other faults too, the props' is the one answered).
 CS_EXPORT(t) int cs_track() {
     beacon& t = the();
     if (!t.core) return static_cast<int>(errc::invalid_argument);
-    const auto r = t.core->track(*t.next);
+    if (t.props_error != errc::ok) return static_cast<int>(t.props_error);
+    const auto r = t.core->track(*t.next, t.props);
     return r ? 0 : static_cast<int>(r.error());
 }
 
