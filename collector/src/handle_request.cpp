@@ -3,8 +3,10 @@
 #include <algorithm>
 #include <boost/beast/core/string.hpp>
 #include <boost/beast/http/field.hpp>
+#include <boost/beast/http/rfc7230.hpp>
 #include <cctype>
 #include <nlohmann/json.hpp>
+#include <optional>
 
 #include "collector/errc.h"
 #include "collector/inflate.h"
@@ -441,6 +443,30 @@ handled site_config(const http::request& req, const request_context& ctx,
     return {std::move(res), std::nullopt, route, {}};
 }
 
+// Whether an Accept-Encoding value accepts gzip (RFC 9110, 12.5.3): an
+// explicit gzip or x-gzip entry decides by its weight, else a "*" entry
+// does; a weight of zero refuses. A header that does not parse accepts
+// nothing more than it spelled out before the fault.
+bool accepts_gzip(std::string_view header) {
+    const auto zero_weight = [](boost::beast::string_view q) {
+        return !q.empty() && q[0] == '0' && q.find_first_not_of("0.") == q.npos;
+    };
+    std::optional<bool> named, any;
+    for (const auto& [coding, params] :
+         boost::beast::http::ext_list{boost::beast::string_view(header.data(), header.size())}) {
+        bool refused = false;
+        for (const auto& [name, value] : params) {
+            if (iequals(name, "q")) refused = zero_weight(value);
+        }
+        if (iequals(coding, "gzip") || iequals(coding, "x-gzip")) {
+            named = !refused;
+        } else if (coding == "*") {
+            any = !refused;
+        }
+    }
+    return named.value_or(any.value_or(false));
+}
+
 handled sdk_file(const http::request& req, std::string_view name, const collector_config& c) {
     constexpr std::string_view route = "sdk";
     if (req.method() != verb::get && req.method() != verb::head) {
@@ -451,14 +477,19 @@ handled sdk_file(const http::request& req, std::string_view name, const collecto
         return {error_answer(status::not_found, "not found", req.version()), std::nullopt, route,
                 "not_found"};
     }
-    const bool fresh = req[field::if_none_match] == f->etag;
+    const bool has_gzip = !f->gzip_body.empty();
+    const bool gzip = has_gzip && accepts_gzip(req[field::accept_encoding]);
+    const std::string& etag = gzip ? f->gzip_etag : f->etag;
+    const bool fresh = req[field::if_none_match] == etag;
     http::response res{fresh ? status::not_modified : status::ok, req.version()};
-    res.set(field::etag, f->etag);
+    res.set(field::etag, etag);
     res.set(field::cache_control, c.options.sdk_cache_control);
-    res.set(field::access_control_allow_origin, "*");  // public files, no credentials
+    res.set(field::access_control_allow_origin, "*");       // public files, no credentials
+    if (has_gzip) res.set(field::vary, "Accept-Encoding");  // caches keep both variants
     if (fresh) return {std::move(res), std::nullopt, route, {}};
     res.set(field::content_type, f->content_type);
-    res.body() = f->body;
+    if (gzip) res.set(field::content_encoding, "gzip");
+    res.body() = gzip ? f->gzip_body : f->body;
     res.prepare_payload();
     if (req.method() == verb::head) res.body().clear();
     return {std::move(res), std::nullopt, route, {}};

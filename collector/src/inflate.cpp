@@ -34,4 +34,22 @@ result<std::string> inflate_gzip(std::string_view compressed, std::size_t limit)
     return out;
 }
 
+std::string deflate_gzip(std::string_view plain) {
+    z_stream zs{};
+    if (deflateInit2(&zs, Z_BEST_COMPRESSION, Z_DEFLATED, 16 + MAX_WBITS, 9, Z_DEFAULT_STRATEGY) !=
+        Z_OK) {
+        return {};
+    }
+    std::string out(deflateBound(&zs, static_cast<uLong>(plain.size())), '\0');
+    zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(plain.data()));
+    zs.avail_in = static_cast<uInt>(plain.size());
+    zs.next_out = reinterpret_cast<Bytef*>(out.data());
+    zs.avail_out = static_cast<uInt>(out.size());
+    const int rc = deflate(&zs, Z_FINISH);
+    out.resize(zs.total_out);
+    deflateEnd(&zs);
+    if (rc != Z_STREAM_END) return {};
+    return out;
+}
+
 }  // namespace clickstream::collector

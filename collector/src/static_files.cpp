@@ -6,6 +6,8 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "collector/inflate.h"
+
 namespace clickstream::collector {
 namespace {
 
@@ -24,6 +26,14 @@ std::string etag_of(std::string_view body) {
 
 bool ends_with(std::string_view s, std::string_view suffix) {
     return s.size() >= suffix.size() && s.substr(s.size() - suffix.size()) == suffix;
+}
+
+std::string read_file(const std::filesystem::path& file) {
+    std::ifstream in(file, std::ios::binary);
+    if (!in) throw std::runtime_error("cannot read " + file.string());
+    std::ostringstream body;
+    body << in.rdbuf();
+    return body.str();
 }
 
 }  // namespace
@@ -46,19 +56,37 @@ static_files static_files::load(const std::filesystem::path& dir) {
     static_files out;
     for (const auto& entry : std::filesystem::recursive_directory_iterator(dir)) {
         if (!entry.is_regular_file()) continue;
-        std::ifstream in(entry.path(), std::ios::binary);
-        if (!in) throw std::runtime_error("cannot read " + entry.path().string());
-        std::ostringstream body;
-        body << in.rdbuf();
-        out.add(std::filesystem::relative(entry.path(), dir).generic_string(), body.str());
+        const std::filesystem::path& file = entry.path();
+        if (file.extension() == ".gz" &&
+            std::filesystem::is_regular_file(file.parent_path() / file.stem())) {
+            continue;  // a variant, read with the file it compresses
+        }
+        std::string body = read_file(file);
+        std::string gzip;
+        const std::filesystem::path variant = file.string() + ".gz";
+        if (std::filesystem::is_regular_file(variant)) {
+            gzip = read_file(variant);
+            const auto plain = inflate_gzip(gzip, body.size() + 1);
+            if (!plain || *plain != body) {
+                throw std::runtime_error(variant.string() + " is not the gzip of " + file.string() +
+                                         " (stale from an earlier build?): rebuild or delete it");
+            }
+        }
+        out.add(std::filesystem::relative(file, dir).generic_string(), std::move(body),
+                std::move(gzip));
     }
     return out;
 }
 
-void static_files::add(const std::string& path, std::string body) {
+void static_files::add(const std::string& path, std::string body, std::string gzip) {
     static_file f;
     f.content_type = std::string(mime_type(path));
     f.etag = etag_of(body);
+    if (gzip.empty()) gzip = deflate_gzip(body);
+    if (!gzip.empty() && gzip.size() < body.size()) {
+        f.gzip_etag = etag_of(gzip);
+        f.gzip_body = std::move(gzip);
+    }
     f.body = std::move(body);
     files_[path] = std::move(f);
 }

@@ -15,7 +15,9 @@
 #include <string>
 #include <thread>
 
+#include "collector/inflate.h"
 #include "collector_support.h"
+#include "support/gzip.h"
 #include "support/http_client.h"
 
 namespace {
@@ -310,6 +312,46 @@ TEST_F(collector_limits_it, sdk_files_over_http_with_mime_type_etag_and_cache_co
     EXPECT_EQ(t::http_get(c.url("/sdk/beacon.js")).status, 404) << "only under the prefix";
     EXPECT_EQ(t::http_get(c.url("/t9/sdk/../collector.json")).status, 404);
     EXPECT_EQ(c.terminate(), 0);
+    std::filesystem::remove_all(dir);
+}
+
+TEST_F(collector_limits_it, sdk_files_go_gzipped_as_made_ahead_or_at_start) {
+    const auto dir = std::filesystem::temp_directory_path() / t::unique_name("sdk");
+    std::filesystem::create_directories(dir);
+    std::string js;
+    for (int i = 0; i < 300; ++i) js += "cs.track('step_" + std::to_string(i) + "');\n";
+    std::string ahead = t::gzip(js);
+    ahead[4] = 0x22;  // the header's mtime: marks these bytes as the ones made ahead
+    std::ofstream(dir / "main.js") << js;
+    std::ofstream(dir / "main.js.gz", std::ios::binary) << ahead;
+    std::ofstream(dir / "auto.js") << js + js;
+    json cfg = config();
+    cfg["sdk"] = {{"dir", dir.string()}};
+    t::collector_process c(cfg);
+
+    auto zipped = t::send({"GET", c.url("/sdk/main.js"), {}, {"Accept-Encoding: gzip, br"}});
+    ASSERT_EQ(zipped.status, 200) << zipped.error << zipped.body;
+    EXPECT_EQ(zipped.header("content-encoding"), "gzip");
+    EXPECT_EQ(zipped.header("vary"), "Accept-Encoding");
+    EXPECT_EQ(zipped.body, ahead) << "the variant made ahead, byte for byte";
+    auto plain = t::http_get(c.url("/sdk/main.js"));
+    EXPECT_EQ(plain.header("content-encoding"), "");
+    EXPECT_EQ(plain.body, js);
+    EXPECT_EQ(t::http_get(c.url("/sdk/main.js.gz")).status, 404) << "a variant is not a path";
+
+    auto made_here = t::send({"GET", c.url("/sdk/auto.js"), {}, {"Accept-Encoding: gzip"}});
+    ASSERT_EQ(made_here.status, 200);
+    EXPECT_EQ(made_here.header("content-encoding"), "gzip");
+    EXPECT_LT(made_here.body.size(), js.size() / 4);
+    EXPECT_EQ(clickstream::collector::inflate_gzip(made_here.body, 1 << 20).value(), js + js);
+    EXPECT_EQ(c.terminate(), 0);
+
+    // A variant that is not the gzip of its file stops the start with a reason.
+    std::ofstream(dir / "main.js.gz", std::ios::binary) << t::gzip("stale");
+    t::collector_process stale(cfg);
+    EXPECT_NE(stale.wait(), 0);
+    EXPECT_NE(stale.log_text().find("main.js.gz is not the gzip of"), std::string::npos)
+        << stale.log_text();
     std::filesystem::remove_all(dir);
 }
 

@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include "collector/inflate.h"
 #include "collector/raw_message.h"
 #include "support/gzip.h"
 
@@ -33,7 +34,15 @@ protected:
                                                 true};
         files_.add("beacon.wasm", std::string("\0asm\1\0\0\0", 8));
         files_.add("loader.js", "console.log(1)");
+        files_.add("main.js", main_js);
     }
+
+    // Large and repetitive enough that gzip is smaller.
+    inline static const std::string main_js = [] {
+        std::string js;
+        for (int i = 0; i < 200; ++i) js += "window.cs.track('event_" + std::to_string(i) + "');\n";
+        return js;
+    }();
 
     static http::request make(verb method, const std::string& target, std::string body = {},
                               std::vector<std::pair<field, std::string>> headers = {}) {
@@ -249,6 +258,59 @@ TEST_F(collector_handle_request, sdk_files_have_mime_etag_and_revalidate) {
     EXPECT_TRUE(again.res.body().empty());
     EXPECT_EQ(run(make(verb::get, "/sdk/loader.js")).res[field::content_type],
               "text/javascript; charset=utf-8");
+}
+
+TEST_F(collector_handle_request, sdk_files_go_gzipped_to_clients_that_accept_gzip) {
+    const auto get = [&](std::string accept) {
+        std::vector<std::pair<field, std::string>> headers;
+        if (!accept.empty()) headers.emplace_back(field::accept_encoding, std::move(accept));
+        return run(make(verb::get, "/sdk/main.js", {}, std::move(headers)));
+    };
+    auto plain = get("");
+    EXPECT_EQ(plain.res.result(), http::status::ok);
+    EXPECT_EQ(plain.res[field::content_encoding], "");
+    EXPECT_EQ(plain.res.body(), main_js);
+    EXPECT_EQ(plain.res[field::vary], "Accept-Encoding");
+
+    auto zipped = get("gzip, deflate, br");
+    EXPECT_EQ(zipped.res.result(), http::status::ok);
+    EXPECT_EQ(zipped.res[field::content_encoding], "gzip");
+    EXPECT_EQ(zipped.res[field::content_type], "text/javascript; charset=utf-8");
+    EXPECT_EQ(zipped.res[field::vary], "Accept-Encoding");
+    EXPECT_LT(zipped.res.body().size(), main_js.size() / 4);
+    auto inflated = clickstream::collector::inflate_gzip(zipped.res.body(), 1 << 20);
+    ASSERT_TRUE(inflated);
+    EXPECT_EQ(*inflated, main_js);
+    EXPECT_EQ(zipped.res[field::content_length], std::to_string(zipped.res.body().size()));
+    // Two representations, two validators; each revalidates as itself.
+    const std::string etag(zipped.res[field::etag]);
+    EXPECT_NE(etag, std::string(plain.res[field::etag]));
+    auto again = run(make(verb::get, "/sdk/main.js", {},
+                          {{field::accept_encoding, "gzip"}, {field::if_none_match, etag}}));
+    EXPECT_EQ(again.res.result(), http::status::not_modified);
+    EXPECT_EQ(run(make(verb::get, "/sdk/main.js", {}, {{field::if_none_match, etag}})).res.result(),
+              http::status::ok)
+        << "the gzip validator does not match the identity representation";
+
+    // Weights: zero refuses, an explicit entry outranks "*".
+    for (const char* accept :
+         {"gzip;q=0", "br", "identity", "*;q=0", "gzip;q=0.000, *", "x-gzip; q=0, br;q=1"}) {
+        EXPECT_EQ(get(accept).res[field::content_encoding], "") << accept;
+    }
+    for (const char* accept :
+         {"GZIP", "x-gzip", "*", "br;q=1.0, gzip;q=0.5", "gzip ; q=0.01", "br, *;q=0.1"}) {
+        EXPECT_EQ(get(accept).res[field::content_encoding], "gzip") << accept;
+    }
+}
+
+TEST_F(collector_handle_request, sdk_files_gzip_would_not_shrink_go_as_they_are) {
+    // 14 bytes of script, 8 bytes of wasm header: gzip's own framing is larger.
+    for (const char* target : {"/sdk/loader.js", "/sdk/beacon.wasm"}) {
+        auto h = run(make(verb::get, target, {}, {{field::accept_encoding, "gzip"}}));
+        EXPECT_EQ(h.res.result(), http::status::ok) << target;
+        EXPECT_EQ(h.res[field::content_encoding], "") << target;
+        EXPECT_EQ(h.res[field::vary], "") << target;
+    }
 }
 
 TEST_F(collector_handle_request, first_party_site_sets_the_anonymous_id_cookie) {
