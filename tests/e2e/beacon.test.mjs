@@ -121,6 +121,32 @@ test('a shopping visit: page views, SPA navigations, clicks, scroll, hover, a cu
   await context.close();
 });
 
+test('the beacon\'s scripts and wasm come gzipped, and what the page downloaded is recorded', async () => {
+  // What a first visit fetches from the collector's /sdk/ (the snippet is
+  // part of the page itself): each response compressed, and its size on the
+  // wire as Chromium counted it, for tests/bench/beacon/run.
+  const context = await person();
+  const page = await context.newPage();
+  const sdk = [];
+  page.on('requestfinished', (request) => {
+    if (new URL(request.url()).pathname.includes('/sdk/')) sdk.push(request);
+  });
+  await page.goto(shop.origin + '/');
+  await page.evaluate(() => new Promise((r) => clickstream('ready', r)));
+  const files = {};
+  for (const request of sdk) {
+    const response = await request.response();
+    const name = new URL(request.url()).pathname.split('/').pop();
+    assert.equal(response.status(), 200, name);
+    assert.equal(response.headers()['content-encoding'], 'gzip', name + ' is sent gzipped');
+    files[name] = (await request.sizes()).responseBodySize;
+  }
+  assert.deepEqual(Object.keys(files).sort(), ['clickstream.js', 'clickstream.main.js', 'clickstream.wasm']);
+  for (const [name, bytes] of Object.entries(files)) assert.ok(bytes > 0, name);
+  writeFileSync(join(artifacts, 'beacon-download.json'), JSON.stringify(files));
+  await context.close();
+});
+
 test('closing the tab sends what is queued with sendBeacon', async () => {
   const context = await person();
   const page = await openShop(context, shop.origin + '/');
