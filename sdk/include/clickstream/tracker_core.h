@@ -150,7 +150,8 @@ public:
     bool drained() const noexcept;
 
     // Errors since the last call, oldest first (bounded; excess is counted
-    // in the last report).
+    // in the last report). None in a core built with
+    // CLICKSTREAM_NO_ERROR_REPORTS (the wasm beacon, which never asks).
     std::vector<error_report> take_errors() noexcept;
     tracker_stats stats() const noexcept;
     const std::string& anonymous_id() const noexcept { return anonymous_id_; }
