@@ -5,6 +5,17 @@
 namespace clickstream {
 namespace {
 
+// Defined for a host whose strings are valid UTF-8 by construction (the wasm
+// beacon: every string it hands the core was written by the browser's
+// TextEncoder, which writes nothing else, or is ASCII): their bytes are
+// copied as they are, and the module carries no UTF-8 check (-0.13 KB
+// gzipped).
+#ifdef CLICKSTREAM_TRUSTED_UTF8
+constexpr bool trusted_utf8 = true;
+#else
+constexpr bool trusted_utf8 = false;
+#endif
+
 // Length of the valid UTF-8 sequence at s[i], or 0 if it is not one
 // (overlong forms, surrogates and values above U+10FFFF are invalid).
 std::size_t utf8_sequence_length(std::string_view s, std::size_t i) {
@@ -59,6 +70,11 @@ void append_json_string(std::string& out, std::string_view s) {
         }
 #endif
         const auto c = static_cast<unsigned char>(s[i]);
+        if (c >= 0x80 && trusted_utf8) {
+            out += static_cast<char>(c);
+            ++i;
+            continue;
+        }
         if (c >= 0x80) {
             const std::size_t n = utf8_sequence_length(s, i);
             if (n == 0) {

@@ -2,7 +2,8 @@
 // budget has no room for a JSON library). Keys come out in the order they
 // are written; strings are escaped as JSON.stringify escapes them (see
 // docs/contracts/README.md); invalid UTF-8 becomes U+FFFD, so a batch is
-// always well-formed.
+// always well-formed (but in a build with CLICKSTREAM_TRUSTED_UTF8, for a
+// host whose strings are valid UTF-8 by construction: json_writer.cpp).
 #pragma once
 
 #include <cstdint>

@@ -244,6 +244,28 @@ test('properties are held to the contract: at their limits they pass, past them 
   assert.equal(sendAll(core)[0].events[0].props, undefined);
 });
 
+test('strings reach the batch as valid UTF-8: a lone surrogate becomes U+FFFD on the way in', async () => {
+  // The module copies string bytes unchecked (CLICKSTREAM_TRUSTED_UTF8): it
+  // relies on core.js handing it TextEncoder's output, valid UTF-8 always.
+  // What leaves the module is decoded fatally here, so a byte that is not
+  // UTF-8 fails the test instead of turning into U+FFFD on the way out.
+  const Decoder = globalThis.TextDecoder;
+  globalThis.TextDecoder = class extends Decoder { constructor() { super('utf-8', { fatal: true }); } };
+  const store = memoryStore();
+  let core;
+  try {
+    core = await started(store);
+  } finally {
+    globalThis.TextDecoder = Decoder;
+  }
+  const title = 'a\ud800b — 😀' + 'x'.repeat(300) + '\udc00';
+  assert.equal(core.track(0, { url: 'https://shop.example/', title, props: { k: '\ud83d' } }), 0);
+  const [batch] = sendAll(core);
+  assert.ok(validate(batch), JSON.stringify(validate.errors));
+  assert.equal(batch.events[0].title, 'a\ufffdb — 😀' + 'x'.repeat(300) + '\ufffd');
+  assert.deepEqual(batch.events[0].props, { k: '\ufffd' });
+});
+
 test('bad options fail init', async () => {
   const core = await csCore(wasm, memoryStore());
   assert.equal(core.init({ ...options, site: 'no spaces' }), -1);
