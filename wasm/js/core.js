@@ -93,17 +93,40 @@ function csCore(source, store) {
       'webdriver', 'consent', 'value', 'depth', 'outbound', 'at'];
     // Sets the fields o has (not a probe for each of the 26 names: an event
     // has two to four), in o's order; other keys (props) are left to track.
-    function fields(o) {
-      var k, a, i;
+    // With `check` (init), answers whether an option is one the core's
+    // options_error would refuse: the bridge checks nothing (is_valid cost
+    // the module 0.46 KB gzipped) and sets the options a page cannot pass
+    // (SDK name, batching, retry) to values the core takes. The bounds, by
+    // index of S and N: site 1 to 64 of A-Z a-z 0-9 _ . -; tab id, language,
+    // time zone up to 64, 35, 64 bytes; screen and viewport sides up to
+    // 100 000, session timeout 1 to 86 400 s, flush interval 500 to 30 000
+    // ms, of the whole part as the bridge casts them (NaN is 0).
+    var SB = [64, , , 64, 35, 64], NL = [, , , , 1, 500], NH = [1e5 + 1, 1e5 + 1, 1e5 + 1, 1e5 + 1, 86401, 30001];
+    var inited = 0;
+    function fields(o, check) {
+      var k, a, i, n, bad = check && !/^[\w.-]{1,64}$/.test(o.site == null ? '' : o.site);
       for (k in o) {
         if ((a = o[k]) != null && a !== '') {
-          (i = S.indexOf(k)) >= 0 ? x.s(i, 0, put(a, 0)) : (i = N.indexOf(k)) >= 0 && x.v(i, +a);
+          if ((i = S.indexOf(k)) >= 0) {
+            x.s(i, 0, n = put(a, 0));
+            bad = bad || check && n > SB[i];
+          } else if ((i = N.indexOf(k)) >= 0) {
+            x.v(i, a = +a);
+            bad = bad || check && (a >= NH[i] || a < NL[i] || a != a && NL[i]);
+          }
         }
       }
+      return bad;
     }
     return {
-      // Options: the S and N names above; consent 0 granted, 1 pending, 2 denied.
-      init: function (o) { fields(o); return x.i(); },
+      // Options: the S and N names above; consent 0 granted, 1 pending, 2
+      // denied. -1: an option the core would refuse.
+      // Once the core runs, init sets nothing it reads and answers 0.
+      init: function (o) {
+        if (fields(o, !inited)) return -1;
+        inited = 1;
+        return x.i();
+      },
       // type: 0 page_view 1 screen_view 2 click 3 scroll 4 hover 5 custom
       // 6 identify 7 conversion. Answers 0 or the core's errc.
       track: function (type, o) {

@@ -270,3 +270,26 @@ test('bad options fail init', async () => {
   const core = await csCore(wasm, memoryStore());
   assert.equal(core.init({ ...options, site: 'no spaces' }), -1);
 });
+
+test('options are held to the core\'s bounds: at them init runs, past them it fails', async () => {
+  const init = async (extra) => (await csCore(wasm, memoryStore())).init({ ...options, ...extra });
+  const b = (n) => 'é'.repeat(n / 2);  // n bytes
+  for (const ok of [{ site: 'a' }, { site: 'Az09_.-'.repeat(9) + 'x' }, { tabId: b(64) }, { language: 'x' + b(34) },
+    { timeZone: b(64) }, { screenW: 100000.9 }, { screenH: -5 }, { viewportW: NaN }, { viewportH: 0 },
+    { sessionTimeout: 1 }, { sessionTimeout: 86400.5 }, { flushInterval: 500 }, { flushInterval: 30000.9 },
+    { flushInterval: '' }, { tabId: null }]) {
+    assert.equal(await init(ok), 0, JSON.stringify(ok));
+  }
+  for (const bad of [{ site: '' }, { site: undefined }, { site: 'x'.repeat(65) }, { site: 'é' }, { site: 'a/b' },
+    { tabId: b(64) + 'x' }, { language: b(36) }, { timeZone: 'x' + b(64) }, { screenW: 100001 },
+    { viewportH: Infinity }, { sessionTimeout: 0.9 }, { sessionTimeout: 86401 }, { sessionTimeout: 'x' },
+    { flushInterval: 499.9 }, { flushInterval: 30001 }, { flushInterval: NaN }]) {
+    assert.equal(await init(bad), -1, JSON.stringify(bad));
+  }
+  // Once running, a second init answers 0 and changes nothing.
+  const store = memoryStore();
+  const core = await started(store);
+  assert.equal(core.init({ ...options, site: 'other', flushInterval: 1 }), 0);
+  assert.equal(core.track(5, { name: 'x' }), 0);
+  assert.equal(sendAll(core)[0].site, 'demo');
+});
