@@ -6,6 +6,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <map>
@@ -406,6 +407,41 @@ TEST_F(analysis_test, attribution_credits_every_model_by_hand) {
     }
     EXPECT_NEAR(credit_of(j, "email", "first_touch", "revenue"), 100, 1e-9);
     EXPECT_NEAR(credit_of(j, "social", "last_non_direct", "revenue"), 30, 1e-9);
+}
+
+// The read splits in two key ranges at the sessions' median id: the split
+// divides the work and never the answer. Every split point between the
+// site's ids, before them all and after them all (people's sessions on both
+// sides, and on one), gives the rows the single read gives.
+TEST_F(analysis_test, attribution_answers_the_same_wherever_the_read_splits) {
+    auto o = *parse_attribution_params(
+        {{"site", "attr"}, {"from", "2026-11-20"}, {"to", "2026-11-20"}, {"lookback", "30d"}}, now);
+    const auto sorted_rows = [&](std::string_view split) {
+        auto r = runner_->run(attribution_sql(o, split));
+        EXPECT_TRUE(r) << r.error().message;
+        std::vector<std::string> out;
+        if (r) {
+            for (const auto& row : r->data) out.push_back(row.dump());
+        }
+        std::sort(out.begin(), out.end());
+        return out;
+    };
+    const auto whole = sorted_rows("");
+    ASSERT_FALSE(whole.empty());
+    std::vector<std::string> ids;
+    std::istringstream lines(
+        ch(db_, "SELECT DISTINCT hex(session_id) FROM sessions WHERE site = 'attr' ORDER BY 1"));
+    for (std::string id; std::getline(lines, id);) ids.push_back(id);
+    ASSERT_GE(ids.size(), 4u);
+    ids.push_back("00");
+    ids.push_back("FF");
+    for (const auto& at : ids) EXPECT_EQ(sorted_rows(at), whole) << "split at " << at;
+    // The first query's median is one of those points: the read does split.
+    auto median = runner_->run(attribution_split_sql(o));
+    ASSERT_TRUE(median) << median.error().message;
+    const std::string at = split_point_hex(as_string(median->data.at(0).at(0)));
+    EXPECT_FALSE(at.empty());
+    EXPECT_NE(attribution_sql(o, at).find("UNION ALL"), std::string::npos);
 }
 
 TEST_F(analysis_test, attribution_lookback_boundary_is_inclusive) {

@@ -245,6 +245,16 @@ std::string value_expression(const std::string& by) {
     return "if(channel = '', 'direct', channel)";
 }
 
+// The sessions the touches read: those with events whose start is in the
+// range or the lookback before it.
+std::string touches_where(const attribution_options& o) {
+    std::string where =
+        "events > 0 AND start_ms >= " + std::to_string(o.where.from_ms() - o.lookback_ms) +
+        " AND start_ms < " + std::to_string(o.where.to_ms());
+    if (!o.where.site.empty()) where += " AND site = " + sql_string(o.where.site);
+    return where;
+}
+
 // Per person, every session of the range and the lookback before it, as
 // (start_ms, session_id, value, direct, conversions, revenue), oldest first
 // (ties in start time by session id). `sessions FINAL` is read over every
@@ -252,23 +262,54 @@ std::string value_expression(const std::string& by) {
 // partitions (a late earlier event moves its start back), and only FINAL
 // over all of them keeps the newest; a start_date condition would prune
 // before that merge (docs/analysis.md, "How the queries read the tables").
-std::string touches_sql(const attribution_options& o) {
-    std::string where =
-        "events > 0 AND start_ms >= " + std::to_string(o.where.from_ms() - o.lookback_ms) +
-        " AND start_ms < " + std::to_string(o.where.to_ms());
-    if (!o.where.site.empty()) where += " AND site = " + sql_string(o.where.site);
+// With a split point, the read is two reads by key range, session_id below
+// it and from it on: every version of a row has the row's session id, so
+// each FINAL still sees all of them, and the index skips the other half's
+// granules. In 18.16 one FINAL read is one stream, and so is everything
+// after it; two let the per-person grouping run on two cores.
+std::string touches_sql(const attribution_options& o, std::string_view split_hex) {
+    const std::string where = touches_where(o);
     const std::string key = site_key(o.where.site) + "person";  // people are per site
-    return "SELECT arraySort(groupArray((start_ms, session_id, v, d, conversions, rev))) AS "
-           "touches FROM (SELECT site, " +
-           person_expression() + " AS person, start_ms, session_id, " + value_expression(o.by) +
-           " AS v, channel IN ('direct', '') AS d, conversions, toFloat64(revenue) AS rev "
-           "FROM sessions FINAL " +
-           identity_join({}, o.where.site) + " WHERE " + where + ") GROUP BY " + key;
+    // The direct flag and the revenue are worked out after the reads: 18.16
+    // takes `channel IN (...)` in a UNION ALL's branch for a constant.
+    const std::string read = "SELECT site, " + person_expression() +
+                             " AS person, start_ms, session_id, " + value_expression(o.by) +
+                             " AS v, channel, conversions, revenue "
+                             "FROM sessions FINAL " +
+                             identity_join({}, o.where.site) + " WHERE " + where;
+    std::string reads = read;
+    if (!split_hex.empty()) {
+        const std::string at = "unhex('" + std::string(split_hex) + "')";
+        reads =
+            read + " AND session_id < " + at + " UNION ALL " + read + " AND session_id >= " + at;
+    }
+    return "SELECT arraySort(groupArray((start_ms, session_id, v, channel IN ('direct', ''), "
+           "conversions, toFloat64(revenue)))) AS touches FROM (" +
+           reads + ") GROUP BY " + key;
 }
 
 }  // namespace
 
-std::string attribution_sql(const attribution_options& o) {
+std::string attribution_split_sql(const attribution_options& o) {
+    // The first 8 bytes of each id as a big-endian number (zero-padded), so
+    // that numbers order as the ids do; their median, sampled (a split needs
+    // no more), with the sample chosen by the id so that a split repeats.
+    return "SELECT hex(toUInt64(quantileDeterministic(0.5)(reinterpretAsUInt64(reverse(substring("
+           "concat(session_id, '\\0\\0\\0\\0\\0\\0\\0\\0'), 1, 8))), "
+           "cityHash64(session_id)))) FROM sessions WHERE " +
+           touches_where(o);
+}
+
+std::string split_point_hex(std::string_view median_hex) {
+    std::string hex(median_hex);
+    // Trailing zero bytes are padding, not part of an id.
+    while (hex.size() >= 2 && hex.compare(hex.size() - 2, 2, "00") == 0) hex.resize(hex.size() - 2);
+    const bool valid =
+        hex.size() % 2 == 0 && hex.find_first_not_of("0123456789ABCDEFabcdef") == std::string::npos;
+    return valid ? hex : std::string();
+}
+
+std::string attribution_sql(const attribution_options& o, std::string_view split_hex) {
     const std::string lookback = std::to_string(o.lookback_ms);
     const std::string from = std::to_string(o.where.from_ms());
     // One pass over each person's sorted sessions yields both kinds of row,
@@ -283,7 +324,7 @@ std::string attribution_sql(const attribution_options& o) {
         "arrayMap(t -> t.6, touches) AS r, length(touches) AS n, "
         "arrayReduce('max', arrayMap((x, i) -> if(x > 0, i, 0), c, arrayEnumerate(c))) AS lc "
         "FROM (" +
-        touches_sql(o) + ")";
+        touches_sql(o, split_hex) + ")";
     // 2. Per person, ci runs over 0 (the non-converting path) and the index
     //    of each converting session in the range. Each is a run [lo, hi] of
     //    the touches, as they are sorted by start: a journey (ci > 0) the
@@ -317,7 +358,13 @@ std::string attribution_sql(const attribution_options& o) {
 }
 
 result<attribution_result> run_attribution(const attribution_options& o, query_runner& db) {
-    auto answer = db.run(attribution_sql(o));
+    auto median = db.run(attribution_split_sql(o));
+    if (!median) return failure<error>{median.error()};
+    std::string split;
+    if (!median->data.empty() && !median->data[0].empty()) {
+        split = split_point_hex(as_string(median->data[0].at(0)));
+    }
+    auto answer = db.run(attribution_sql(o, split));
     if (!answer) return failure<error>{answer.error()};
     std::vector<journey> journeys;
     std::vector<null_transition> nulls;

@@ -38,7 +38,7 @@ TEST(analysis_api, a_funnel_request_answers_json) {
 TEST(analysis_api, each_route_runs_its_queries) {
     for (const auto& [target, queries] :
          std::vector<std::pair<std::string, std::size_t>>{{"/api/analysis/paths?start=/", 1},
-                                                          {"/api/analysis/attribution", 1},
+                                                          {"/api/analysis/attribution", 2},
                                                           {"/api/analysis/sessions/", 2}}) {
         test::fake_query_runner db;
         const auto r = handle_request("GET", target, db, now);

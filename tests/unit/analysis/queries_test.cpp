@@ -196,6 +196,9 @@ TEST(analysis_queries, attribution_reads_journeys_and_null_path_steps) {
     const auto o = *parse_attribution_params({{"lookback", "2d"}, {"half_life", "1d"}}, now);
     test::fake_query_runner db;
     const std::int64_t t = 1'794'000'000'000;
+    // The sessions' median id, "s554560" and zero padding: where the read
+    // splits in two.
+    db.answer({json::array({"7335353435363000"})});
     // One journey, and the non-converting path (email) of three people, as
     // the steps of its chain: start → email → null.
     db.answer(
@@ -225,16 +228,46 @@ TEST(analysis_queries, attribution_reads_journeys_and_null_path_steps) {
             }
         }
     }
-    ASSERT_EQ(db.queries.size(), 1u);
-    EXPECT_TRUE(has(db.queries[0], "arrayFirstIndex(x -> x + 172800000 >= at, s)"));
+    ASSERT_EQ(db.queries.size(), 2u);
+    EXPECT_TRUE(has(db.queries[0], "quantileDeterministic(0.5)"));
     EXPECT_TRUE(has(db.queries[0], "start_ms >= " + std::to_string(o.where.from_ms() - 172800000)));
+    EXPECT_TRUE(has(db.queries[1], "arrayFirstIndex(x -> x + 172800000 >= at, s)"));
+    EXPECT_TRUE(has(db.queries[1], "start_ms >= " + std::to_string(o.where.from_ms() - 172800000)));
+    EXPECT_TRUE(has(db.queries[1], " AND session_id < unhex('73353534353630') UNION ALL "));
+    EXPECT_TRUE(has(db.queries[1], " AND session_id >= unhex('73353534353630')"));
     const auto j2 = to_json(o, *r);
     EXPECT_EQ(j2["models"].size(), 7u);
     EXPECT_EQ(j2["totals"]["markov"]["conversions"], 2.0);
     // A step that is not a pair is a bad answer.
+    db.answer({json::array({"7335353435363000"})});
     db.answer(
         {json::array({1, json::array({"email"}), json::array(), json::array(), 0, 0, 0, "3"})});
     EXPECT_EQ(run_attribution(o, db).error().code, errc::bad_answer);
+}
+
+TEST(analysis_queries, attribution_reads_in_one_piece_without_a_split_point) {
+    const auto o = *parse_attribution_params({}, now);
+    test::fake_query_runner db;
+    db.answer({});  // no sessions in the range: no median
+    ASSERT_TRUE(run_attribution(o, db));
+    ASSERT_EQ(db.queries.size(), 2u);
+    EXPECT_FALSE(has(db.queries[1], "UNION ALL"));
+    EXPECT_FALSE(has(db.queries[1], "unhex"));
+    // The first query failing is passed on, and nothing else is asked.
+    test::fake_query_runner down;
+    down.fail(errc::database, "ClickHouse: unreachable");
+    EXPECT_EQ(run_attribution(o, down).error().code, errc::database);
+    EXPECT_EQ(down.queries.size(), 1u);
+}
+
+TEST(analysis_queries, attribution_split_point_is_the_median_without_its_padding) {
+    EXPECT_EQ(split_point_hex("7335353435363000"), "73353534353630");
+    EXPECT_EQ(split_point_hex("3F2A00B100000000"), "3F2A00B1") << "inner zero bytes stay";
+    EXPECT_EQ(split_point_hex("0000000000000000"), "") << "no ids: no split";
+    EXPECT_EQ(split_point_hex(""), "");
+    EXPECT_EQ(split_point_hex("7G"), "") << "not hex";
+    EXPECT_EQ(split_point_hex("735"), "") << "not whole bytes";
+    EXPECT_EQ(split_point_hex("'); DROP"), "");
 }
 
 TEST(analysis_queries, a_database_failure_is_passed_on) {

@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "processor/analysis/params.h"
@@ -113,9 +114,17 @@ struct attribution_options {
 // Parameters: by, lookback=30d, half_life=7d, site, from, to.
 result<attribution_options> parse_attribution_params(const params& p, std::int64_t now_ms);
 
-// One query: every converting session's journey and the transitions of the
-// non-converting paths, from one grouping of each person's sessions.
-std::string attribution_sql(const attribution_options& o);
+// Two queries. First the split point: the median of the sessions' ids in
+// the range (their first 8 bytes, as hex of a big-endian number); then every
+// converting session's journey and the transitions of the non-converting
+// paths, from one grouping of each person's sessions, read in two key
+// ranges split there (`split_hex`, from split_point_hex; empty: one read).
+// The split decides only how the work divides, never the answer.
+std::string attribution_split_sql(const attribution_options& o);
+// The split point for attribution_sql from the first query's hex: trailing
+// zero bytes dropped; empty for no split (no sessions, or not hex).
+std::string split_point_hex(std::string_view median_hex);
+std::string attribution_sql(const attribution_options& o, std::string_view split_hex = {});
 result<attribution_result> run_attribution(const attribution_options& o, query_runner& db);
 
 nlohmann::json to_json(const attribution_options& o, const attribution_result& r);
