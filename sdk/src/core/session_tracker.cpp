@@ -46,7 +46,7 @@ void session_tracker::load() {
         if (s->empty())
             session_ = {};
         else if (parse_fields(*s, loaded.id, loaded.index, &loaded.last_ms))
-            session_ = loaded;
+            session_ = std::move(loaded);
     }
     if (auto s = store_.get(seq_key_)) {
         std::string id;
@@ -55,7 +55,7 @@ void session_tracker::load() {
             seq_session_.clear();
             seq_ = 0;
         } else if (parse_fields(*s, id, seq, nullptr)) {
-            seq_session_ = id;
+            seq_session_ = std::move(id);
             seq_ = seq;
         }
     }
@@ -81,7 +81,9 @@ session_tracker::assignment session_tracker::on_event(std::int64_t t) {
         session_.last_ms = t;
     }
     if (std::string_view(seq_session_) != session_.id) {
-        seq_session_ = session_.id;
+        // assign(data, size), not operator=: the wasm beacon then needs no
+        // std::string copy assignment (see tracker_core::start).
+        seq_session_.assign(session_.id.data(), session_.id.size());
         seq_ = 0;
     }
     ++seq_;

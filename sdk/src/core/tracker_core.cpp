@@ -117,16 +117,20 @@ result<void, errc> tracker_core::start() noexcept {
         }
     }
     if (!options_.anonymous_id.empty()) {
-        anonymous_id_ = options_.anonymous_id;
+        // Copied with assign(data, size), not operator=, here and in
+        // session_tracker: libc++'s copy assignment is code of its own, and
+        // the wasm beacon copies no other string by assignment (-63 B
+        // gzipped; the other assignments move).
+        anonymous_id_.assign(options_.anonymous_id.data(), options_.anonymous_id.size());
     } else if (auto a = store_.get(anonymous_id_key); a && !a->empty()) {
-        anonymous_id_ = *a;
+        anonymous_id_ = std::move(*a);
     } else {
         anonymous_id_ = new_uuid();
         if (!store_.put(anonymous_id_key, anonymous_id_)) {
             report(errc::storage_failed, 0, 0, why::anonymous_id_not_stored);
         }
     }
-    if (auto u = store_.get(user_id_key)) user_id_ = *u;
+    if (auto u = store_.get(user_id_key)) user_id_ = std::move(*u);
     adopt_identity();
 
     // The queue a previous run left: sent at the first chance.
