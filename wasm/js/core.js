@@ -145,17 +145,22 @@ function csCore(source, store) {
         return x.t();
       },
       identify: function (id) { return x.u(0, put(id, 0)); },
-      reset: function () { x.r(); },
-      consent: function (c) { x.c(c); },
-      timeout: function (s) { return x.o(s); },
-      flush: function () { x.f(); },
-      lifecycle: function (m) { x.l(m); },
+      // The rest are the module's exports themselves (a wasm function needs
+      // no this): reset(); consent(c); timeout(s), 0 or an errc; flush();
+      // lifecycle(m).
+      reset: x.r,
+      consent: x.c,
+      timeout: x.o,
+      flush: x.f,
+      lifecycle: x.l,
       // The next batch due now (its JSON), or null; complete() must follow.
       next: function () { var n = x.n(); return n < 0 ? null : str(x.y(), n); },
-      // status: HTTP status, 0 when there was no answer; retryAfter ms or -1.
-      complete: function (status, retryAfter) { x.d(status, retryAfter); },
-      // When next() may next answer (ms since the epoch), -1: not before a call.
-      wakeup: function () { return x.w(); }
+      // complete(status, retryAfter): HTTP status, 0 when there was no
+      // answer; retryAfter ms or -1.
+      complete: x.d,
+      // wakeup(): when next() may next answer (ms since the epoch), -1: not
+      // before a call.
+      wakeup: x.w
     };
   });
 }
