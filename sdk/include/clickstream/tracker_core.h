@@ -153,6 +153,9 @@ public:
     // in the last report). None in a core built with
     // CLICKSTREAM_NO_ERROR_REPORTS (the wasm beacon, which never asks).
     std::vector<error_report> take_errors() noexcept;
+    // Counters since start (those of sent and dropped events stay 0 in a
+    // core built with CLICKSTREAM_NO_STATS: the wasm beacon, which never
+    // asks) and the queue's state now.
     tracker_stats stats() const noexcept;
     const std::string& anonymous_id() const noexcept { return anonymous_id_; }
     const std::string& user_id() const noexcept { return user_id_; }
