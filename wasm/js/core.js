@@ -65,7 +65,7 @@ function csCore(source, store) {
       return hold(r[1]);
     }
   };
-  var imports = { e: env, wasi_snapshot_preview1: { proc_exit: function () { throw Error('exit'); } } };
+  var imports = { e: env };
   var made = source instanceof ArrayBuffer || ArrayBuffer.isView(source)
     ? WebAssembly.instantiate(source, imports)
     // Every browser that runs the module (bulk memory: Chromium 75, Firefox

@@ -69,6 +69,14 @@ void operator delete[](void* p, std::size_t) noexcept {
     std::free(p);
 }
 
+// libc++ calls abort() where it would throw (-fno-exceptions; a string or
+// vector past its max_size). libc's abort exits through WASI's proc_exit, an
+// import the page would have to supply: the module is linked with
+// --wrap=abort, and this traps instead, as out of memory does above.
+extern "C" [[noreturn]] void __wrap_abort() {
+    __builtin_trap();
+}
+
 namespace clickstream {
 
 // The core's append_json_number (json_writer.h) is Number#toString, which
