@@ -21,7 +21,8 @@ const source = `/* clickstream beacon */\n(function () {\n'use strict';\n${parts
 const min = await minify(source, {
   compress: { passes: 3, unsafe_arrows: false },
   mangle: true,
-  format: { comments: false, preamble: '/* clickstream beacon */' },
+  // No preamble comment: 13 bytes gzipped of what every page downloads.
+  format: { comments: false },
 });
 if (!min.code) throw new Error('terser produced nothing');
 writeFileSync(join(dist, 'clickstream.src.js'), source);

@@ -14,7 +14,9 @@
     if (c.b) return;  // loaded twice
     c.t = w.performance && performance.now();
     c.b = me && me.src ? me.src.replace(/[^\/]*$/, '') : '/sdk/';
-    if (typeof WebAssembly == 'object' && w.fetch) c.w = fetch(c.b + 'clickstream.wasm', { credentials: 'same-origin' });
+    // Same-origin credentials, fetch's default in every browser that runs
+    // the module.
+    if (typeof WebAssembly == 'object' && w.fetch) c.w = fetch(c.b + 'clickstream.wasm');
     s = d.createElement('script');
     s.src = c.b + 'clickstream.main.js';
     d.head.appendChild(s);

@@ -330,7 +330,7 @@ function claimTab() {
 
 function start() {
   var t0 = stub.t || performance.now();
-  var wasm = stub.w || fetch(base + 'clickstream.wasm', { credentials: 'same-origin' });
+  var wasm = stub.w || fetch(base + 'clickstream.wasm');  // same-origin credentials: the default
   cookies = nav.cookieEnabled && cookiePut('cs_test', '1', 10) && cookieGet('cs_test') == '1';
   timeoutS = +lsGet('session_timeout_s') || 1800;
   Promise.all([csCore(wasm, store), claimTab()]).then(function (r) {
