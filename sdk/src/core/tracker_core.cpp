@@ -66,8 +66,11 @@ std::string batch_url(const tracker_options& o) {
 
 send_result classify_http_status(int status, std::int64_t retry_after_ms) noexcept {
     if (status >= 200 && status < 300) return send_result::sent(status);
-    std::string why = "HTTP ";
+    std::string why;
+#ifndef CLICKSTREAM_NO_ERROR_REPORTS  // the reason's one reader is report()
+    why = "HTTP ";
     append_json_integer(why, status);
+#endif
     if (status == 408 || status == 429 || status >= 500) {
         return send_result::retry(why, status, retry_after_ms);
     }

@@ -15,7 +15,7 @@ const gz = (f) => gzipSync(readFileSync(join(dist, f)), { level: 9 }).length;
 // The goal is 2 KiB for the snippet and script (the loader: what a page
 // downloads before it can track) and 16 KiB for everything. The first is
 // the limit; everything is not there yet, so its limit sits just above what
-// the beacon weighs now (17 121 bytes as Node gzips them; docs/beacon.md
+// the beacon weighs now (17 095 bytes as Node gzips them; docs/beacon.md
 // has gzip -9) and only ever goes down. A page without WebAssembly pays for
 // the loader and the main script too (6 424 bytes: auto-tracking and the
 // options' checks are in the main script, which such a page downloads only
@@ -24,7 +24,7 @@ const gz = (f) => gzipSync(readFileSync(join(dist, f)), { level: 9 }).length;
 // loader, the rest of the JS it adds (clickstream.main.js, auto-tracking
 // included) and the wasm. A page without WebAssembly downloads the snippet,
 // the loader, the main script and the pixel script instead.
-const limits = { snippetAndScript: 2048, total: 17125, noWasm: 6425 };
+const limits = { snippetAndScript: 2048, total: 17100, noWasm: 6425 };
 
 test('the snippet and the script stay within their gzipped budget', () => {
   const size = gz('snippet.html') + gz('clickstream.js');

@@ -462,12 +462,14 @@ CS_EXPORT(y) const char* cs_body() {
 // The answer for the batch from cs_next: an HTTP status, or 0 when there
 // was none (network error, or a sendBeacon whose fate is unknown: it is
 // sent again). retry_after_ms: the server's Retry-After, -1 for the backoff.
+// No reason text: the core keeps no error reports here
+// (CLICKSTREAM_NO_ERROR_REPORTS), the only reader of a result's reason.
 CS_EXPORT(d) void cs_complete(int status, double retry_after_ms) {
     beacon& t = the();
     if (!t.core || !t.out) return;
     const auto wait = static_cast<std::int64_t>(retry_after_ms);
-    t.core->complete(*t.out, status > 0 ? classify_http_status(status, wait)
-                                        : send_result::retry("no answer", 0, wait));
+    t.core->complete(
+        *t.out, status > 0 ? classify_http_status(status, wait) : send_result::retry({}, 0, wait));
     t.out.reset();
 }
 
