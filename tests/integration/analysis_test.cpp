@@ -311,6 +311,22 @@ TEST_F(analysis_test, user_funnel_follows_a_person_into_a_later_session) {
     EXPECT_EQ(counts(j["steps"]), (std::vector<std::int64_t>{5, 4, 3, 1}));
 }
 
+TEST_F(analysis_test, a_user_funnel_window_takes_a_step_at_its_last_millisecond_and_not_after) {
+    // Site edge: w1 reaches the product page exactly one hour after /, w2
+    // one millisecond later than that.
+    const std::int64_t hour = 3'600 * s;
+    insert(db_, "events",
+           {event("edge", "E1", "w1", "", T, "page_view", "/"),
+            event("edge", "E1", "w1", "", T + hour, "page_view", "/product/a"),
+            event("edge", "E2", "w2", "", T, "page_view", "/"),
+            event("edge", "E2", "w2", "", T + hour + 1, "page_view", "/product/a")});
+    const std::string edge =
+        "/api/analysis/funnel?site=edge&from=2026-11-20&to=2026-11-21&step=page:/"
+        "&step=page:/product/*&scope=user&window=";
+    EXPECT_EQ(counts(api(edge + "1h")["steps"]), (std::vector<std::int64_t>{2, 1}));
+    EXPECT_EQ(counts(api(edge + "2h")["steps"]), (std::vector<std::int64_t>{2, 2}));
+}
+
 TEST_F(analysis_test, any_order_funnel_counts_steps_in_either_order) {
     // F4 now reaches add_to_cart (product before / is fine); F5b has no /.
     const auto j = api(shop_funnel + "&order=any");

@@ -100,8 +100,8 @@ std::string funnel_sql(const funnel_options& o) {
     // 1. Per unit (session id, or person), the times of each step's events;
     // in order, of the first step only the earliest (t1), and the times of
     // steps 2..k in one array `p` of time * 2^(k-1) + a mask of the steps the
-    // event matches (bit i-2 for step i), unpacked into a2..ak after the
-    // grouping: one array state per unit instead of k-1 (a million units'
+    // event matches (bit i-2 for step i), read step by step in 2. below:
+    // one array state per unit instead of k-1 (a million units'
     // states were 830 MB with k = 4, 560 MB packed; docs/analysis.md). Times
     // are milliseconds (< 2^42), so the packed value fits with 10 steps.
     std::string any_step;
@@ -170,16 +170,6 @@ std::string funnel_sql(const funnel_options& o) {
         inner += " HAVING notEmpty(a1)";
     }
 
-    // The packed times unpacked, step by step.
-    if (strict) {
-        std::string unpacked = "SELECT *";
-        for (std::size_t i = 1; i < k; ++i) {
-            unpacked += ", arrayMap(x -> intDiv(x, " + packing + "), arrayFilter(x -> bitAnd(x, " +
-                        std::to_string(1u << (i - 1)) + ") != 0, p)) AS a" + n(i);
-        }
-        inner = unpacked + " FROM (" + inner + ")";
-    }
-
     // 2. When each step was reached (0: not reached) and how far the unit got.
     std::string mid = "SELECT ";
     if (with_sessions) {
@@ -190,12 +180,18 @@ std::string funnel_sql(const funnel_options& o) {
     if (strict) {
         // Each step is the earliest matching event at or after the previous
         // one (ties in time count as in order), within the window of the first.
+        // Read from the packed array itself: time * 2^(k-1) + mask orders as
+        // the time does (t >= T is x >= T * 2^(k-1), t <= T is
+        // x < (T + 1) * 2^(k-1)), so no array per step is built; those arrays
+        // were most of the work after the grouping, which runs on one thread.
         mid += "t1";
         for (std::size_t i = 1; i < k; ++i) {
-            std::string cond = "x >= t" + std::to_string(i);
-            if (user) cond += " AND x <= t1 + " + window;
-            mid += ", if(t" + std::to_string(i) + " > 0, arrayReduce('min', arrayFilter(x -> " +
-                   cond + ", a" + n(i) + ")), 0) AS t" + n(i);
+            std::string cond = "bitAnd(x, " + std::to_string(1u << (i - 1)) + ") != 0 AND x >= t" +
+                               std::to_string(i) + " * " + packing;
+            if (user) cond += " AND x < (t1 + " + window + " + 1) * " + packing;
+            mid += ", if(t" + std::to_string(i) +
+                   " > 0, intDiv(arrayReduce('min', arrayFilter(x -> " + cond + ", p)), " +
+                   packing + "), 0) AS t" + n(i);
         }
         mid += ", ";
         for (std::size_t i = 0; i < k; ++i) mid += (i > 0 ? " + " : "") + ("(t" + n(i) + " > 0)");
