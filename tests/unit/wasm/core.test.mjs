@@ -39,6 +39,18 @@ async function started(store, extra = {}) {
   return core;
 }
 
+// started(), with owner[name] replaced by `value` while core.js loads the
+// module and restored after, whatever happens.
+async function startedWith(owner, name, value, store) {
+  const saved = owner[name];
+  owner[name] = value;
+  try {
+    return await started(store);
+  } finally {
+    owner[name] = saved;
+  }
+}
+
 function sendAll(core) {
   core.flush();
   const bodies = [];
@@ -183,14 +195,9 @@ test('memory freed by delivered events is used again: hours of tracking do not g
   // The module is instantiated by core.js; its memory is caught on the way.
   const instantiate = WebAssembly.instantiate;
   let memory;
-  WebAssembly.instantiate = (...a) => instantiate(...a).then((m) => ((memory = m.instance.exports.memory), m));
   const store = memoryStore();
-  let core;
-  try {
-    core = await started(store);
-  } finally {
-    WebAssembly.instantiate = instantiate;
-  }
+  const core = await startedWith(WebAssembly, 'instantiate',
+    (...a) => instantiate(...a).then((m) => ((memory = m.instance.exports.memory), m)), store);
   const url = 'https://shop.example/' + 'p'.repeat(8000);
   const round = () => {
     for (let i = 0; i < 20; i++) {
@@ -250,14 +257,9 @@ test('strings reach the batch as valid UTF-8: a lone surrogate becomes U+FFFD on
   // What leaves the module is decoded fatally here, so a byte that is not
   // UTF-8 fails the test instead of turning into U+FFFD on the way out.
   const Decoder = globalThis.TextDecoder;
-  globalThis.TextDecoder = class extends Decoder { constructor() { super('utf-8', { fatal: true }); } };
   const store = memoryStore();
-  let core;
-  try {
-    core = await started(store);
-  } finally {
-    globalThis.TextDecoder = Decoder;
-  }
+  const core = await startedWith(globalThis, 'TextDecoder',
+    class extends Decoder { constructor() { super('utf-8', { fatal: true }); } }, store);
   const title = 'a\ud800b — 😀' + 'x'.repeat(300) + '\udc00';
   assert.equal(core.track(0, { url: 'https://shop.example/', title, props: { k: '\ud83d' } }), 0);
   const [batch] = sendAll(core);
