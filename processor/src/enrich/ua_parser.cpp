@@ -130,7 +130,11 @@ struct ua_parser::impl {
         m.r = &s.rules[std::size_t(first)];
         const int n = std::min(m.r->groups + 1, max_groups);
         const re2::StringPiece text(ua.data(), ua.size());
-        return m.r->re->Match(text, 0, text.size(), RE2::UNANCHORED, m.g.data(), n);
+        // The groups from the relaxed copy where the user agent is too short
+        // for the exact bounds to matter (the same groups, far cheaper: RE2
+        // spells out `.{1,200}` as 200 steps).
+        const RE2& re = s.regexes->regex_for(std::size_t(first), ua.size());
+        return re.Match(text, 0, text.size(), RE2::UNANCHORED, m.g.data(), n);
     }
 
     std::string_view clip(std::string_view ua) const noexcept {

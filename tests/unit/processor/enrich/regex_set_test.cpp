@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 #include <yaml-cpp/yaml.h>
 
+#include <array>
+#include <random>
 #include <stdexcept>
 
 #include "enrich_test_data.h"
@@ -29,7 +31,7 @@ TEST(enrich_regex_set, first_match_equals_trying_each_regex_in_order) {
     for (const auto& ua : test_data::crawler_user_agents()) inputs.push_back(ua);
     inputs.emplace_back("");
 
-    std::size_t compared = 0, matched = 0;
+    std::size_t compared = 0, matched = 0, alone = 0;
     for (const char* section : {"user_agent_parsers", "os_parsers", "device_parsers"}) {
         regex_set set(section, std::int64_t{64} << 20);
         for (const auto& item : root[section]) {
@@ -45,7 +47,11 @@ TEST(enrich_regex_set, first_match_equals_trying_each_regex_in_order) {
             if (sequential >= 0) ++matched;
         }
         EXPECT_EQ(set.fallbacks(), 0U) << section;
+        alone += set.alone();
     }
+    // uap-core's catch-all crawler rules (a leading `^.{0,200}?`, or
+    // hundreds of names) are tried alone.
+    EXPECT_GT(alone, 0U);
     std::cout << "prefilter agreed with the sequential scan on " << compared << " lookups ("
               << matched << " matches)\n";
     EXPECT_GT(matched, compared / 2);
@@ -90,6 +96,89 @@ TEST(enrich_regex_set, relaxed_repetitions_give_the_exact_first_match) {
     // from a set that would return its lowest hit unchecked.
     EXPECT_EQ(set.first_match("a" + std::string(300, '-') + "b"), 6);
     EXPECT_EQ(set.first_match("a" + std::string(10, '-') + "b"), 0);
+}
+
+// Patterns with a leading gap or a large program are tried one by one, in
+// index order, beside the set: the answer is still the first pattern that
+// matches on its own, whether it is in the set, alone, before or after the
+// other.
+TEST(enrich_regex_set, patterns_tried_alone_keep_the_first_match_order) {
+    regex_set set("alone", std::int64_t{8} << 20);
+    std::string names;
+    for (int i = 0; i < 1000; ++i) names += (i ? "|name" : "(?:name") + std::to_string(i) + "x";
+    names += ")";
+    const std::pair<const char*, bool> patterns[] = {{"^.{0,20}?(bot)\\b", false},
+                                                     {"Chrome/(\\d+)", false},
+                                                     {"^.*?spider", true},
+                                                     {"\\(compatible;", false},
+                                                     {"Safari", false}};
+    set.add(patterns[0].first, patterns[0].second);
+    set.add(patterns[1].first, patterns[1].second);
+    set.add(names, false);
+    for (std::size_t i = 2; i < std::size(patterns); ++i)
+        set.add(patterns[i].first, patterns[i].second);
+    set.compile();
+    EXPECT_EQ(set.alone(), 3U);
+    const std::string inputs[] = {"Mozilla/5.0 Chrome/120 Safari",
+                                  "a bot Chrome/120",
+                                  std::string(30, 'a') + " bot Chrome/120",
+                                  "Mozilla/5.0 (compatible; name999x) Safari",
+                                  "Mozilla/5.0 (compatible; name1000x) Safari",
+                                  "SPIDER (compatible; x)",
+                                  "Safari SpIdEr",
+                                  "(compatible; name7x",
+                                  "nothing"};
+    for (const auto& text : inputs) {
+        const int sequential = sequential_first_match(set, text);
+        EXPECT_EQ(set.first_match(text), sequential) << text;
+    }
+    EXPECT_EQ(set.first_match("a bot Chrome/120"), 0);
+    EXPECT_EQ(set.first_match(std::string(30, 'a') + " bot Chrome/120"), 1);
+    EXPECT_EQ(set.first_match("Mozilla/5.0 (compatible; name999x) Safari"), 2);
+    EXPECT_EQ(set.first_match("SPIDER (compatible; x)"), 3);
+    EXPECT_EQ(set.first_match("nothing"), -1);
+}
+
+// On a text no longer than the smallest relaxed bound, a pattern whose
+// relaxed repetitions each repeat one character matches as its relaxed copy
+// does, groups included: regex_for() hands out the cheaper copy there and
+// the exact regex otherwise, and never the copy of a repeated group.
+TEST(enrich_regex_set, relaxed_copy_gives_the_exact_groups_on_short_texts) {
+    regex_set set("groups", std::int64_t{8} << 20);
+    set.add("^(.{0,12}?)(x{1,20})", false);
+    set.add("(?:ab){0,20}(c)", false);
+    set.add("([a-z]{2,30})(\\d{0,15})", true);
+    set.add("(b.{0,100}?)(\\d|c)(.{0,300})$", false);
+    set.compile();
+    EXPECT_NE(&set.regex_for(0, 12), &set.regex(0));
+    EXPECT_EQ(&set.regex_for(0, 13), &set.regex(0));
+    EXPECT_EQ(&set.regex_for(1, 1), &set.regex(1));
+    EXPECT_NE(&set.regex_for(2, 15), &set.regex(2));
+    EXPECT_EQ(&set.regex_for(2, 16), &set.regex(2));
+    EXPECT_NE(&set.regex_for(3, 100), &set.regex(3));
+    std::mt19937 rng(20261126);
+    const std::string alphabet = "abcxX1 ";
+    for (int n = 0; n < 3000; ++n) {
+        std::string text(rng() % 140, ' ');
+        for (char& c : text) c = alphabet[rng() % alphabet.size()];
+        for (std::size_t i = 0; i < set.size(); ++i) {
+            const RE2& exact = set.regex(i);
+            const RE2& chosen = set.regex_for(i, text.size());
+            std::array<re2::StringPiece, 4> want{}, got{};
+            const int groups = exact.NumberOfCapturingGroups() + 1;
+            const bool matched =
+                exact.Match(text, 0, text.size(), RE2::UNANCHORED, want.data(), groups);
+            ASSERT_EQ(chosen.Match(text, 0, text.size(), RE2::UNANCHORED, got.data(), groups),
+                      matched)
+                << i << ": " << text;
+            for (int g = 0; matched && g < groups; ++g) {
+                ASSERT_EQ(got[g].data(), want[g].data()) << i << " group " << g << ": " << text;
+                ASSERT_EQ(got[g].size(), want[g].size()) << i << " group " << g << ": " << text;
+            }
+        }
+        const int sequential = sequential_first_match(set, text);
+        ASSERT_EQ(set.first_match(text), sequential) << text;
+    }
 }
 
 TEST(enrich_regex_set, a_tiny_memory_budget_falls_back_to_the_same_answer) {
