@@ -15,29 +15,32 @@ var cookies = 1, timeoutS = 1800, lastUrl, views = 0, readyFns = [];
 var T = { page_view: 0, click: 2, scroll: 3, hover: 4, custom: 5, conversion: 7 };
 
 // Storage is written behind: track() only changes memory, and the writes
-// of a burst of events go out together when the page is idle, at the
-// latest after a second, and at once on page hide. Reads see the pending
-// writes. (A renderer crash in between loses those events, as it loses
-// the events still in the core.) A Map: an object that takes a new key per
-// event (q.<tab>.<n>) turns into a slow dictionary in V8.
+// of a burst of events go out together a second after the first of them
+// at the latest (by the core's own timer, `later`, moved earlier when it
+// is due later: a click arms one timer, not two), and at once on page
+// hide. Reads see the pending writes. (A renderer crash in between loses
+// those events, as it loses the events still in the core.) A Map: an
+// object that takes a new key per event (q.<tab>.<n>) turns into a slow
+// dictionary in V8. The tab's seq stays in it once written: every event
+// reads it, and a storage read in a task of its own cost more than the
+// rest of the store's work for the event (no other tab writes that key).
 var dirty = new Map(), flushing = 0;
 function idle() {
   if (flushing) return;
   flushing = 1;
-  w.requestIdleCallback ? w.requestIdleCallback(flushStore, { timeout: 1000 }) : setTimeout(flushStore, 250);
+  later(Date.now() + 1000);
 }
 // The session cookie has its own pace (below); page hide (hiding 1) writes
 // it too.
 function flushStore(hiding) {
   flushing = 0;
-  if (hiding === 1 && session) cookieFlush();
+  if (hiding && session) cookieFlush();
   dirty.forEach(function (v, k) {
     try {
       k.indexOf('seq.') == 0 ? ss.setItem('cs.' + k, v) :
-        v == null ? ls.removeItem('cs.' + k) : ls.setItem('cs.' + k, v);
+        (dirty.delete(k), v == null ? ls.removeItem('cs.' + k) : ls.setItem('cs.' + k, v));
     } catch (e) {}
   });
-  dirty.clear();
 }
 function lsGet(k) {
   if (dirty.has(k)) return dirty.get(k);
@@ -58,16 +61,22 @@ function rnd() {
 }
 
 // Cookies: the anonymous id and the session are the state every tab shares.
-// document.cookie costs a round trip to the browser's cookie store: it is
-// read again only after a cookie changed (the Cookie Store API's change
-// event, in Chromium), elsewhere once per task (every event reads the
-// session). Another tab's write lands as if read a moment earlier; a cookie
-// that lapsed changes nothing, as the session rule goes by its last event.
-// The values read from one jar are kept with it (`got`): every event reads
-// the session, and matching and decoding it each time was a fifth of a
-// track() in Chromium.
-var jar = null, got, watched = w.cookieStore && w.cookieStore.addEventListener;
-if (watched) w.cookieStore.addEventListener('change', function () { jar = null; });
+// document.cookie costs a round trip to the browser's cookie store (1-5 ms
+// on a loaded machine): it is read again only after another writer changed
+// a cookie (the Cookie Store API's change event, in Chromium), elsewhere
+// once per task (every event reads the session). Another tab's write lands
+// as if read a moment earlier; a cookie that lapsed changes nothing, as the
+// session rule goes by its last event. The values read from one jar are
+// kept with it (`got`): every event reads the session, and matching and
+// decoding it each time was a fifth of a track() in Chromium. A write of
+// this tab's own goes into `got` as it is made, and its change event (the
+// value this tab wrote last, `mine`) leaves the jar as it is: re-reading
+// the jar after each roll of the session cost an event after a quiet
+// moment (a click) milliseconds.
+var jar = null, got, mine, watched = w.cookieStore;
+if (watched) watched.addEventListener('change', function (e) {
+  if (e.deleted[0] || e.changed.some(function (c) { return c.name + '=' + c.value != mine; })) jar = null;
+});
 function cookieGet(n) {
   if (jar == null) {
     jar = d.cookie;
@@ -81,8 +90,8 @@ function cookieGet(n) {
   return got[n];
 }
 function cookiePut(n, v, maxAge) {
-  jar = null;
-  d.cookie = n + '=' + encodeURIComponent(v) + '; Path=/; Max-Age=' + maxAge + '; SameSite=Lax' +
+  if (got) got[n] = v;
+  d.cookie = (mine = n + '=' + encodeURIComponent(v)) + '; Path=/; Max-Age=' + maxAge + '; SameSite=Lax' +
     (opt.cookieDomain ? '; Domain=' + opt.cookieDomain : '') +
     (loc.protocol == 'https:' ? '; Secure' : '');
   return 1;
@@ -95,8 +104,10 @@ function cookiePut(n, v, maxAge) {
 // still decides exactly as with a fresh one: a value that old cannot make an
 // event time out, and by the time it could, the cookie is fresh. Another tab
 // that moved the session on (a later event, a new session) wins over a
-// pending value of ours.
-var session, sessionAt = 0, sessionTimer = 0;
+// pending value of ours. The pending value is written by the pump (the one
+// timer, `later`).
+var session, sessionAt = 0;
+function due() { return sessionAt + Math.min(5000, timeoutS * 500); }
 function sessionParts(v) { v = (v || '').split(' '); return { id: v[0] + ' ' + v[1], last: +v[2] || 0 }; }
 function sessionGet() {
   var c = cookieGet(opt.cookieSid), a, b;
@@ -107,12 +118,12 @@ function sessionGet() {
   return session;
 }
 function sessionPut(v) {
-  var every = Math.min(5000, timeoutS * 500), now = Date.now(), c = cookieGet(opt.cookieSid);
-  if (!v || sessionParts(c).id != sessionParts(v).id || now - sessionAt >= every || d.visibilityState == 'hidden') {
+  var c = cookieGet(opt.cookieSid);
+  if (!v || sessionParts(c).id != sessionParts(v).id || Date.now() >= due() || d.visibilityState == 'hidden') {
     return cookieWrite(v);
   }
   session = v;
-  if (!sessionTimer) sessionTimer = setTimeout(cookieFlush, sessionAt + every - now);
+  idle();  // the pump writes it when due
   return 1;
 }
 // Writes the pending value, unless another tab moved the session on.
@@ -121,8 +132,7 @@ function cookieFlush() {
   return v == null ? 1 : cookieWrite(v);
 }
 function cookieWrite(v) {
-  clearTimeout(sessionTimer);
-  sessionTimer = session = 0;
+  session = 0;
   sessionAt = Date.now();
   // Max-Age from the last event, rounded up to a whole second; an empty
   // value (a reset) is kept as long, so other tabs see the reset.
@@ -187,14 +197,18 @@ function done(status, retryAfter) {
 function pump() {
   clearTimeout(timer);
   timer = 0;
+  if (session) Date.now() < due() ? later(due()) : cookieFlush();
+  if (flushing) flushStore();
   if (busy || !core) return;
   var body = core.next();
   if (body != null) return send(body);
   var at = core.wakeup();
   if (at >= 0) later(at);
 }
-// Pumps at `at` (ms since the epoch), in a task of its own.
+// Pumps at `at` (ms since the epoch) in a task of its own, unless a pump
+// is due sooner.
 function later(at) {
+  if (timer && at >= timerAt) return;
   clearTimeout(timer);
   timer = setTimeout(pump, Math.max(0, (timerAt = at) - Date.now()));
 }
@@ -222,7 +236,7 @@ function track(type, o) {
   // Pump only when the core's next moment moved earlier (a full batch), and
   // not in the caller's task: a fetch() costs the main thread more than the
   // event did, and a click handler should not wait for it.
-  if (!busy && (at = core.wakeup()) >= 0 && (!timer || at < timerAt)) later(at);
+  if (!busy && (at = core.wakeup()) >= 0) later(at);
   return r;
 }
 
