@@ -56,20 +56,23 @@ test('a shopping visit: page views, SPA navigations, clicks, scroll, hover, a cu
 
   // Speed, reported (not asserted): init and one track() on the main thread.
   // track_us: 200 calls in one task; track_alone_us: one call per task (what
-  // a click pays), averaged over 50 tasks.
+  // a click pays), averaged over 200 tasks. This page is not cross-origin
+  // isolated, so performance.now() steps by 100 µs with a random threshold
+  // per step: one call reads 0 or 100 µs, and only the mean of many is its
+  // time (unbiased; 200 calls put its standard error near 5 µs).
   const timing = await page.evaluate(async () => {
     const n = 200, t0 = performance.now();
     for (let i = 0; i < n; i++) clickstream('track', 'bench', { i });
     const t1 = performance.now();
     let alone = 0;
-    for (let i = 0; i < 50; i++) {
+    for (let i = 0; i < 200; i++) {
       await new Promise((r) => setTimeout(r, 0));
       const t = performance.now();
       clickstream('track', 'bench_alone', { i });
       alone += performance.now() - t;
     }
     return { init_ms: clickstream.api.initMs, ready_ms: clickstream.api.readyMs,
-      track_us: (t1 - t0) / n * 1000, track_alone_us: alone / 50 * 1000 };
+      track_us: (t1 - t0) / n * 1000, track_alone_us: alone / 200 * 1000 };
   });
   writeFileSync(join(artifacts, 'beacon-timing.json'), JSON.stringify(timing));
   console.log('beacon timing', JSON.stringify(timing));
@@ -77,7 +80,7 @@ test('a shopping visit: page views, SPA navigations, clicks, scroll, hover, a cu
 
   const msgs = await waitForMessages(topic, hasAll(aid, (ev) =>
     ev.some((e) => e.type === 'conversion') && ev.filter((e) => e.name === 'bench').length === 200 &&
-    ev.filter((e) => e.name === 'bench_alone').length === 50 &&
+    ev.filter((e) => e.name === 'bench_alone').length === 200 &&
     ev.filter((e) => e.type === 'page_view').length >= 6));
   const ev = eventsOf(msgs, aid);
   const pages = ev.filter((e) => e.type === 'page_view').map((e) => new URL(e.url).pathname);

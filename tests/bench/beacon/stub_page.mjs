@@ -9,10 +9,16 @@
 // Each page load prints: `first` (the first 200 calls after ready, per call),
 // the fastest, 25th-percentile and median of RUNS more runs of 200 calls in
 // one task, and `alone` (the mean of 100 calls, each in a task of its own),
-// in µs. PROFILE=1 adds a CDP CPU profile of 10 more runs: the self time of
-// what ran under the bridge's track(), heaviest first (serve the bundle's
-// unminified clickstream.src.js in place of the main script with SRC=1, for
-// names). The stub answers /v1/config and takes every batch with 200.
+// in µs. COI=1 serves the page cross-origin isolated (COOP and COEP
+// headers), where performance.now() has a 5 µs resolution instead of 100 µs
+// with jitter: `alone` then adds the median call. SPARSE=n adds n calls
+// each 6 s after the last (the store's write and the batch have happened
+// and the session cookie is due to roll: what a click after a pause pays),
+// their mean and median. PROFILE=1 adds a CDP CPU profile of 10 more runs:
+// the self time of what ran under the bridge's track(), heaviest first
+// (serve the bundle's unminified clickstream.src.js in place of the main
+// script with SRC=1, for names). The stub answers /v1/config and takes
+// every batch with 200.
 // PORT: where the stub listens on 127.0.0.1 (below the ephemeral range).
 import http from 'node:http';
 import { readFileSync } from 'node:fs';
@@ -31,6 +37,10 @@ clickstream('init', {site: 'demo'});
 
 const server = http.createServer((req, res) => {
   const path = new URL(req.url, 'http://stub').pathname;
+  if (process.env.COI) {
+    res.setHeader('Cross-Origin-Opener-Policy', 'same-origin');
+    res.setHeader('Cross-Origin-Embedder-Policy', 'require-corp');
+  }
   if (path.startsWith('/cs/sdk/')) {
     let f = path.slice('/cs/sdk/'.length);
     if (process.env.SRC && f === 'clickstream.main.js') f = 'clickstream.src.js';
@@ -63,19 +73,27 @@ try {
     await page.waitForTimeout(150);
   }
   times.sort((a, b) => a - b);
-  const alone = await page.evaluate(async () => {
-    let sum = 0;
-    for (let i = 0; i < 100; i++) {
-      await new Promise((r) => setTimeout(r, 0));
-      const t = performance.now();
+  // Calls each in a task of its own, `gap` ms apart: their mean and median.
+  const spaced = (n, gap) => page.evaluate(async ([n, gap]) => {
+    const t = [];
+    for (let i = 0; i < n; i++) {
+      await new Promise((r) => setTimeout(r, gap));
+      const t0 = performance.now();
       clickstream('track', 'bench_alone', { i });
-      sum += performance.now() - t;
+      t.push(performance.now() - t0);
     }
-    return sum / 100 * 1000;
-  });
+    t.sort((a, b) => a - b);
+    return [t.reduce((s, v) => s + v, 0) / n * 1000, t[n >> 1] * 1000];
+  }, [n, gap]);
   const us = (v) => v.toFixed(1);
+  const alone = await spaced(100, 0);
   console.log(`first ${us(first)} fastest ${us(times[0])} p25 ${us(times[times.length >> 2])} ` +
-    `median ${us(times[times.length >> 1])} alone ${us(alone)}`);
+    `median ${us(times[times.length >> 1])} alone ${us(alone[0])}` +
+    (process.env.COI ? ` alone_median ${us(alone[1])}` : ''));
+  if (process.env.SPARSE) {
+    const sparse = await spaced(+process.env.SPARSE, 6000);
+    console.log(`after 6 s without events: mean ${us(sparse[0])} median ${us(sparse[1])}`);
+  }
 
   if (process.env.PROFILE) {
     const cdp = await context.newCDPSession(page);
