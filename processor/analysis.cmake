@@ -7,6 +7,7 @@ add_library(clickstream_analysis STATIC
   src/analysis/params.cpp
   src/analysis/steps.cpp
   src/analysis/identity.cpp
+  src/analysis/key_split.cpp
   src/analysis/render.cpp
   src/analysis/funnel.cpp
   src/analysis/paths.cpp

@@ -279,9 +279,8 @@ std::string touches_sql(const attribution_options& o, std::string_view split_hex
                              identity_join({}, o.where.site) + " WHERE " + where;
     std::string reads = read;
     if (!split_hex.empty()) {
-        const std::string at = "unhex('" + std::string(split_hex) + "')";
-        reads =
-            read + " AND session_id < " + at + " UNION ALL " + read + " AND session_id >= " + at;
+        reads = read + " AND " + below_split(split_hex) + " UNION ALL " + read + " AND " +
+                from_split(split_hex);
     }
     return "SELECT arraySort(groupArray((start_ms, session_id, v, channel IN ('direct', ''), "
            "conversions, toFloat64(revenue)))) AS touches FROM (" +
@@ -291,22 +290,7 @@ std::string touches_sql(const attribution_options& o, std::string_view split_hex
 }  // namespace
 
 std::string attribution_split_sql(const attribution_options& o) {
-    // The first 8 bytes of each id as a big-endian number (zero-padded), so
-    // that numbers order as the ids do; their median, sampled (a split needs
-    // no more), with the sample chosen by the id so that a split repeats.
-    return "SELECT hex(toUInt64(quantileDeterministic(0.5)(reinterpretAsUInt64(reverse(substring("
-           "concat(session_id, '\\0\\0\\0\\0\\0\\0\\0\\0'), 1, 8))), "
-           "cityHash64(session_id)))) FROM sessions WHERE " +
-           touches_where(o);
-}
-
-std::string split_point_hex(std::string_view median_hex) {
-    std::string hex(median_hex);
-    // Trailing zero bytes are padding, not part of an id.
-    while (hex.size() >= 2 && hex.compare(hex.size() - 2, 2, "00") == 0) hex.resize(hex.size() - 2);
-    const bool valid =
-        hex.size() % 2 == 0 && hex.find_first_not_of("0123456789ABCDEFabcdef") == std::string::npos;
-    return valid ? hex : std::string();
+    return split_point_sql(touches_where(o));
 }
 
 std::string attribution_sql(const attribution_options& o, std::string_view split_hex) {
@@ -358,13 +342,9 @@ std::string attribution_sql(const attribution_options& o, std::string_view split
 }
 
 result<attribution_result> run_attribution(const attribution_options& o, query_runner& db) {
-    auto median = db.run(attribution_split_sql(o));
-    if (!median) return failure<error>{median.error()};
-    std::string split;
-    if (!median->data.empty() && !median->data[0].empty()) {
-        split = split_point_hex(as_string(median->data[0].at(0)));
-    }
-    auto answer = db.run(attribution_sql(o, split));
+    auto split = find_split_point(db, touches_where(o));
+    if (!split) return failure<error>{split.error()};
+    auto answer = db.run(attribution_sql(o, split->point));
     if (!answer) return failure<error>{answer.error()};
     std::vector<journey> journeys;
     std::vector<null_transition> nulls;

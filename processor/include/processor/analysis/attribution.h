@@ -11,6 +11,7 @@
 #include <string_view>
 #include <vector>
 
+#include "processor/analysis/key_split.h"
 #include "processor/analysis/params.h"
 #include "processor/analysis/query_runner.h"
 #include "processor/analysis/render.h"
@@ -118,12 +119,10 @@ result<attribution_options> parse_attribution_params(const params& p, std::int64
 // the range (their first 8 bytes, as hex of a big-endian number); then every
 // converting session's journey and the transitions of the non-converting
 // paths, from one grouping of each person's sessions, read in two key
-// ranges split there (`split_hex`, from split_point_hex; empty: one read).
-// The split decides only how the work divides, never the answer.
+// ranges split there (`split_hex`, from split_point_hex in key_split.h;
+// empty: one read). The split decides only how the work divides, never the
+// answer.
 std::string attribution_split_sql(const attribution_options& o);
-// The split point for attribution_sql from the first query's hex: trailing
-// zero bytes dropped; empty for no split (no sessions, or not hex).
-std::string split_point_hex(std::string_view median_hex);
 std::string attribution_sql(const attribution_options& o, std::string_view split_hex = {});
 result<attribution_result> run_attribution(const attribution_options& o, query_runner& db);
 
