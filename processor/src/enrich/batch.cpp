@@ -165,6 +165,36 @@ public:
         return m;
     }
 
+    // The members of `obj` (an object) named in `keys`, each the last of its
+    // name or absent: one pass over a body's members instead of one per
+    // name (a lookup must see every member, for the last duplicate). The
+    // pixel's document (a map without duplicates) is looked up by name.
+    template <std::size_t N>
+    static std::array<R, N> members(const R& obj, const std::array<std::string_view, N>& keys) {
+        std::array<R, N> out{};
+        if constexpr (std::is_same_v<R, detail::tape_ref>) {
+            for (R c = obj.first_child(); c; c = c.next_sibling(obj)) {
+                const std::string_view k = c.key();
+                for (std::size_t i = 0; i < N; ++i) {
+                    if (keys[i].size() == k.size() && keys[i][0] == k[0] && keys[i] == k) {
+                        out[i] = c;
+                        break;
+                    }
+                }
+            }
+        } else {
+            for (std::size_t i = 0; i < N; ++i) out[i] = obj.member(keys[i]);
+        }
+        return out;
+    }
+
+    // A member found by members(); a required one that is absent is a
+    // violation.
+    R found(const R& m, const std::string& base, std::string_view key, bool required) {
+        if (!m && required) fail(batch_reason::missing_field, at(base, key), "required");
+        return m;
+    }
+
     bool object(const R& j, const std::string& path) {
         return j.is_object() || fail(batch_reason::wrong_type, path, "expected an object");
     }
@@ -248,13 +278,36 @@ public:
 
     bool context(const R& j, const std::string& path, batch_context& c) {
         if (!object(j, path)) return false;
-        if (!string(member(j, path, "anonymous_id", true), path, "anonymous_id", 1,
+        enum {
+            k_anonymous_id,
+            k_user_id,
+            k_platform,
+            k_app,
+            k_screen,
+            k_viewport,
+            k_language,
+            k_time_zone,
+            k_session_timeout_s,
+            k_tab_id,
+            k_webdriver
+        };
+        static constexpr std::array<std::string_view, 11> keys = {
+            "anonymous_id", "user_id",   "platform",          "app",    "screen",   "viewport",
+            "language",     "time_zone", "session_timeout_s", "tab_id", "webdriver"};
+        static_assert(keys[k_anonymous_id] == "anonymous_id" && keys[k_user_id] == "user_id" &&
+                      keys[k_platform] == "platform" && keys[k_app] == "app" &&
+                      keys[k_screen] == "screen" && keys[k_viewport] == "viewport" &&
+                      keys[k_language] == "language" && keys[k_time_zone] == "time_zone" &&
+                      keys[k_session_timeout_s] == "session_timeout_s" &&
+                      keys[k_tab_id] == "tab_id" && keys[k_webdriver] == "webdriver");
+        const std::array<R, 11> m = members(j, keys);
+        if (!string(found(m[k_anonymous_id], path, "anonymous_id", true), path, "anonymous_id", 1,
                     wire::max_anonymous_id, c.anonymous_id) ||
-            !string(member(j, path, "user_id", false), path, "user_id", 1, wire::max_user_id,
-                    c.user_id)) {
+            !string(found(m[k_user_id], path, "user_id", false), path, "user_id", 1,
+                    wire::max_user_id, c.user_id)) {
             return false;
         }
-        if (const R p = member(j, path, "platform", true)) {
+        if (const R p = found(m[k_platform], path, "platform", true)) {
             static constexpr std::array<std::string_view, 5> platforms = {"web", "ios", "android",
                                                                           "desktop", "server"};
             const bool known = p.is_string() && std::find(platforms.begin(), platforms.end(),
@@ -265,7 +318,7 @@ public:
         } else {
             return false;
         }
-        if (const R app = member(j, path, "app", false)) {
+        if (const R app = found(m[k_app], path, "app", false)) {
             const std::string app_path = at(path, "app");
             if (!object(app, app_path) ||
                 !string(member(app, app_path, "name", false), app_path, "name", 0, 128,
@@ -275,16 +328,19 @@ public:
                 return false;
             }
         }
-        if (!size(member(j, path, "screen", false), path, "screen", c.screen) ||
-            !size(member(j, path, "viewport", false), path, "viewport", c.viewport) ||
-            !string(member(j, path, "language", false), path, "language", 0, 35, c.language) ||
-            !string(member(j, path, "time_zone", false), path, "time_zone", 0, 64, c.time_zone) ||
-            !integer(member(j, path, "session_timeout_s", true), path, "session_timeout_s",
-                     wire::min_session_timeout_s, wire::max_session_timeout_s,
+        if (!size(found(m[k_screen], path, "screen", false), path, "screen", c.screen) ||
+            !size(found(m[k_viewport], path, "viewport", false), path, "viewport", c.viewport) ||
+            !string(found(m[k_language], path, "language", false), path, "language", 0, 35,
+                    c.language) ||
+            !string(found(m[k_time_zone], path, "time_zone", false), path, "time_zone", 0, 64,
+                    c.time_zone) ||
+            !integer(found(m[k_session_timeout_s], path, "session_timeout_s", true), path,
+                     "session_timeout_s", wire::min_session_timeout_s, wire::max_session_timeout_s,
                      c.session_timeout_s) ||
-            !string(member(j, path, "tab_id", false), path, "tab_id", 1, wire::max_tab_id,
+            !string(found(m[k_tab_id], path, "tab_id", false), path, "tab_id", 1, wire::max_tab_id,
                     c.tab_id) ||
-            !boolean(member(j, path, "webdriver", false), path, "webdriver", c.webdriver)) {
+            !boolean(found(m[k_webdriver], path, "webdriver", false), path, "webdriver",
+                     c.webdriver)) {
             return false;
         }
         return true;
@@ -397,7 +453,36 @@ public:
 
     bool event(const R& j, const std::string& path, batch_event& e) {
         if (!object(j, path)) return false;
-        if (const R id = member(j, path, "id", true)) {
+        enum {
+            k_id,
+            k_type,
+            k_true_ts,
+            k_depth,
+            k_value,
+            k_ts,
+            k_session_id,
+            k_session_index,
+            k_seq,
+            k_url,
+            k_referrer,
+            k_title,
+            k_name,
+            k_props,
+            k_currency,
+            k_element
+        };
+        static constexpr std::array<std::string_view, 16> keys = {
+            "id",  "type", "true_ts",  "depth", "value", "ts",    "session_id", "session_index",
+            "seq", "url",  "referrer", "title", "name",  "props", "currency",   "element"};
+        static_assert(
+            keys[k_id] == "id" && keys[k_type] == "type" && keys[k_true_ts] == "true_ts" &&
+            keys[k_depth] == "depth" && keys[k_value] == "value" && keys[k_ts] == "ts" &&
+            keys[k_session_id] == "session_id" && keys[k_session_index] == "session_index" &&
+            keys[k_seq] == "seq" && keys[k_url] == "url" && keys[k_referrer] == "referrer" &&
+            keys[k_title] == "title" && keys[k_name] == "name" && keys[k_props] == "props" &&
+            keys[k_currency] == "currency" && keys[k_element] == "element");
+        const std::array<R, 16> m = members(j, keys);
+        if (const R id = found(m[k_id], path, "id", true)) {
             if (!id.is_string()) return fail(batch_reason::wrong_type, at(path, "id"), "string");
             if (!is_uuid_v4(id.str())) {
                 return fail(batch_reason::bad_value, at(path, "id"), "not a lower-case UUIDv4");
@@ -406,7 +491,7 @@ public:
         } else {
             return false;
         }
-        if (const R type = member(j, path, "type", true)) {
+        if (const R type = found(m[k_type], path, "type", true)) {
             static constexpr std::array<std::string_view, 8> types = {
                 "page_view", "screen_view", "click",    "scroll",
                 "hover",     "custom",      "identify", "conversion"};
@@ -418,29 +503,33 @@ public:
             return false;
         }
         std::int64_t true_ts = 0;
-        const R tt = member(j, path, "true_ts", false);
+        const R tt = found(m[k_true_ts], path, "true_ts", false);
         std::int64_t depth = 0;
-        const R d = member(j, path, "depth", false);
-        const R v = member(j, path, "value", false);
-        if (!integer(member(j, path, "ts", true), path, "ts", 0, wire::max_epoch_ms, e.ts) ||
+        const R d = found(m[k_depth], path, "depth", false);
+        const R v = found(m[k_value], path, "value", false);
+        if (!integer(found(m[k_ts], path, "ts", true), path, "ts", 0, wire::max_epoch_ms, e.ts) ||
             !integer(tt, path, "true_ts", 0, wire::max_epoch_ms, true_ts) ||
-            !string(member(j, path, "session_id", true), path, "session_id", 1, 64, e.session_id) ||
-            !integer(member(j, path, "session_index", true), path, "session_index", 1,
-                     wire::max_epoch_ms, e.session_index) ||
-            !integer(member(j, path, "seq", true), path, "seq", 1, wire::max_epoch_ms, e.seq) ||
-            !string(member(j, path, "url", false), path, "url", 0, wire::max_url, e.url) ||
-            !string(member(j, path, "referrer", false), path, "referrer", 0, wire::max_url,
-                    e.referrer) ||
-            !string(member(j, path, "title", false), path, "title", 0, wire::max_title, e.title) ||
-            !string(member(j, path, "name", false), path, "name", 1, wire::max_name, e.name) ||
-            !props(member(j, path, "props", false), path, e.props)) {
+            !string(found(m[k_session_id], path, "session_id", true), path, "session_id", 1, 64,
+                    e.session_id) ||
+            !integer(found(m[k_session_index], path, "session_index", true), path, "session_index",
+                     1, wire::max_epoch_ms, e.session_index) ||
+            !integer(found(m[k_seq], path, "seq", true), path, "seq", 1, wire::max_epoch_ms,
+                     e.seq) ||
+            !string(found(m[k_url], path, "url", false), path, "url", 0, wire::max_url, e.url) ||
+            !string(found(m[k_referrer], path, "referrer", false), path, "referrer", 0,
+                    wire::max_url, e.referrer) ||
+            !string(found(m[k_title], path, "title", false), path, "title", 0, wire::max_title,
+                    e.title) ||
+            !string(found(m[k_name], path, "name", false), path, "name", 1, wire::max_name,
+                    e.name) ||
+            !props(found(m[k_props], path, "props", false), path, e.props)) {
             return false;
         }
         if (v) {
             if (!v.is_number()) return fail(batch_reason::wrong_type, at(path, "value"), "number");
             e.value = v.as_double();
         }
-        if (const R c = member(j, path, "currency", false)) {
+        if (const R c = found(m[k_currency], path, "currency", false)) {
             if (!c.is_string())
                 return fail(batch_reason::wrong_type, at(path, "currency"), "string");
             if (!wire::is_valid_currency(c.str())) {
@@ -448,7 +537,7 @@ public:
             }
             e.currency.assign(c.str());
         }
-        if (!element(member(j, path, "element", false), path, e.element) ||
+        if (!element(found(m[k_element], path, "element", false), path, e.element) ||
             !integer(d, path, "depth", 0, 100, depth)) {
             return false;
         }

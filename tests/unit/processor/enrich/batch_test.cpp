@@ -376,6 +376,12 @@ TEST(enrich_batch, reads_strings_numbers_and_repeats_as_the_dom_does) {
     const auto t = parse_batch(twice);
     ASSERT_TRUE(t);
     EXPECT_EQ(json::parse(t->events[1].props)["k"], "two");
+    // And in the context: the last anonymous_id counts.
+    std::string ids_twice = valid_body();
+    ids_twice.insert(ids_twice.find("\"anonymous_id\":"), "\"anonymous_id\":\"not kept\",");
+    const auto u = parse_batch(ids_twice);
+    ASSERT_TRUE(u);
+    EXPECT_EQ(u->context.anonymous_id, json::parse(valid_body())["context"]["anonymous_id"]);
     // A number past a double's range is not JSON to nlohmann either.
     std::string huge = valid_body();
     huge.replace(huge.find("\"seq\":1"), 7, "\"seq\":1e400");
