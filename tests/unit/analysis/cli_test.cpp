@@ -81,6 +81,7 @@ TEST(analysis_cli, usage_errors_exit_2_with_the_reason) {
 
 TEST(analysis_cli, json_is_the_api_body_and_text_is_a_table) {
     test::fake_query_runner db;
+    db.answer({});  // the split point: no sessions
     db.answer({json::array({"", "4", "1", 2000.0})}, json::array({"", "4", "1", 2000.0}));
     auto r = run({"funnel", "--step", "page:/", "--step=event:buy", "--format", "json"}, &db);
     ASSERT_EQ(r.code, 0) << r.err;
@@ -88,6 +89,7 @@ TEST(analysis_cli, json_is_the_api_body_and_text_is_a_table) {
     EXPECT_EQ(j["steps"][1]["count"], 1);
     EXPECT_EQ(j["steps"][1]["conversion"], 0.25);
     test::fake_query_runner db2;
+    db2.answer({});
     db2.answer({json::array({"", "4", "1", 2000.0})}, json::array({"", "4", "1", 2000.0}));
     r = run({"funnel", "--step", "page:/", "--step", "event:buy"}, &db2);
     ASSERT_EQ(r.code, 0) << r.err;

@@ -31,6 +31,7 @@ funnel_options funnel(params p) {
 TEST(analysis_queries, funnel_counts_become_rates_drop_offs_and_medians) {
     const auto o = funnel({{"by", "channel"}});
     test::fake_query_runner db;
+    db.answer({json::array({"", "2"})});  // no sessions: no split point
     db.answer({json::array({"email", "8", "4", "1", 1500.0, 60000.0}),
                json::array({"direct", "2", "0", "0", 0, 0})},
               json::array({"", "10", "4", "1", 1500.0, 60000.0}));
@@ -48,20 +49,58 @@ TEST(analysis_queries, funnel_counts_become_rates_drop_offs_and_medians) {
     EXPECT_EQ(r->groups[1].value, "direct");
     EXPECT_FALSE(r->groups[1].steps[1].median_ms);  // nobody reached it
     EXPECT_DOUBLE_EQ(r->groups[1].steps[1].step_conversion, 0);
-    ASSERT_EQ(db.queries.size(), 1u);
-    EXPECT_TRUE(has(db.queries[0], "GROUP BY g WITH TOTALS"));
+    ASSERT_EQ(db.queries.size(), 2u);
+    EXPECT_TRUE(has(db.queries[0], "quantileDeterministic(0.5)"));
+    EXPECT_TRUE(has(db.queries[1], "GROUP BY g WITH TOTALS"));
     // A session's own rows give its value, grouped with its events: no join.
-    EXPECT_TRUE(has(db.queries[0],
+    EXPECT_TRUE(has(db.queries[1],
                     "argMinIf(v, t, sess) AS b FROM (SELECT site, session_id, "
                     "event_time_ms AS t, "));
-    EXPECT_TRUE(has(db.queries[0],
+    EXPECT_TRUE(has(db.queries[1],
                     " UNION ALL SELECT site, session_id, start_ms, materialize(0), "
                     "materialize(0), materialize(0), materialize(1), channel FROM sessions "
                     "FINAL WHERE events > 0"));
-    EXPECT_FALSE(has(db.queries[0], "JOIN"));
+    EXPECT_FALSE(has(db.queries[1], "JOIN"));
+    EXPECT_FALSE(has(db.queries[1], "unhex"));
     // Per person, the entry session's value is joined.
     const auto user = funnel_sql(funnel({{"scope", "user"}, {"by", "device"}}));
     EXPECT_TRUE(has(user, "argMin(device_type, start_ms) AS b FROM sessions FINAL"));
+}
+
+TEST(analysis_queries, a_session_funnel_reads_in_two_key_ranges_sharing_the_threads) {
+    // The query ahead answers the split point and the server's max_threads:
+    // each range's work is counted apart, on half the threads, and summed.
+    const auto o = funnel({{"by", "channel"}});
+    test::fake_query_runner db;
+    db.answer({json::array({"7335353500000000", "4"})});
+    db.answer({json::array({"email", "8", "4", "1", 1500.0, 60000.0})},
+              json::array({"", "8", "4", "1", 1500.0, 60000.0}));
+    auto r = run_funnel(o, db);
+    ASSERT_TRUE(r) << r.error().message;
+    EXPECT_EQ(r->total.steps[1].count, 4u);
+    EXPECT_DOUBLE_EQ(*r->groups[0].steps[2].median_ms, 60000);
+    ASSERT_EQ(db.queries.size(), 2u);
+    const auto& sql = db.queries[1];
+    EXPECT_TRUE(has(sql, "FROM events WHERE event_time_ms >= "));
+    EXPECT_TRUE(has(sql, " AND session_id < unhex('73353535') AND "));
+    EXPECT_TRUE(has(sql, " AND session_id >= unhex('73353535') AND "));
+    EXPECT_TRUE(has(sql, "medianStateIf(t2 - t1, level >= 2) AS m2"));
+    EXPECT_TRUE(has(sql,
+                    "WHERE level >= 1 GROUP BY g SETTINGS max_threads = 2 UNION ALL SELECT "
+                    "if(b = '', '(none)', b) AS g, countIf(level >= 1) AS n1"));
+    EXPECT_TRUE(has(sql,
+                    "SELECT g, sum(n1), sum(n2), sum(n3), medianMerge(m2), medianMerge(m3) FROM "
+                    "("));
+    EXPECT_TRUE(has(sql, ") GROUP BY g WITH TOTALS ORDER BY sum(n1) DESC, g"));
+    // Without the server's threads, each range takes the server's setting.
+    EXPECT_FALSE(has(funnel_sql(o, "73"), "SETTINGS"));
+    EXPECT_TRUE(has(funnel_sql(o, "73", 1), "SETTINGS max_threads = 1 UNION ALL"));
+    // A person's sessions fall in both ranges: a person funnel reads once.
+    test::fake_query_runner people;
+    ASSERT_TRUE(run_funnel(funnel({{"scope", "user"}}), people));
+    ASSERT_EQ(people.queries.size(), 1u);
+    EXPECT_FALSE(has(people.queries[0], "unhex"));
+    EXPECT_FALSE(has(funnel_sql(funnel({{"scope", "user"}}), "73"), "unhex"));
 }
 
 TEST(analysis_queries, strict_funnel_packs_later_steps_into_one_array) {

@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "processor/analysis/params.h"
@@ -48,8 +49,17 @@ struct funnel_result {
     std::vector<funnel_group> groups;  // by the breakdown, largest first
 };
 
-// The one SELECT (grouped by the breakdown, WITH TOTALS).
-std::string funnel_sql(const funnel_options& o);
+// A session funnel is two queries. First the split point (key_split.h): the
+// median id of the sessions in the range, and the server's max_threads; then
+// the SELECT (grouped by the breakdown, WITH TOTALS), with its reads in two
+// key ranges split there (`split_hex`, from split_point_hex; empty: one
+// read), each range's work held to `threads_each` threads (0: the server's
+// setting). The split decides only how the work divides, never the answer.
+// A person funnel is the SELECT alone, never split: a person's sessions fall
+// in both ranges.
+std::string funnel_split_sql(const funnel_options& o);
+std::string funnel_sql(const funnel_options& o, std::string_view split_hex = {},
+                       unsigned threads_each = 0);
 result<funnel_result> read_funnel(const funnel_options& o, const rows& answer);
 result<funnel_result> run_funnel(const funnel_options& o, query_runner& db);
 
