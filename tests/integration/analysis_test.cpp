@@ -555,6 +555,26 @@ TEST_F(analysis_test, session_funnel_answers_the_same_wherever_the_read_splits) 
         ASSERT_TRUE(unsplit);
         EXPECT_EQ(api("/api/analysis/funnel?" + query), to_json(*o, *unsplit));
     }
+    // A user who may not change settings (readonly = 1) gets no thread
+    // count from the query ahead, and the split without SETTINGS runs.
+    {
+        auto o = parse_funnel_params(parse_query_string(queries[0]), now);
+        ASSERT_TRUE(o);
+        const std::string readonly = clickhouse_url() + "/?database=" + db_ + "&readonly=1";
+        auto ahead = http_post(readonly, funnel_split_sql(*o) + "\nFORMAT JSONCompact");
+        ASSERT_EQ(ahead.status, 200) << ahead.body;
+        const auto row = json::parse(ahead.body)["data"].at(0);
+        EXPECT_EQ(as_int(row.at(1)), 0);
+        const std::string at = split_point_hex(as_string(row.at(0)));
+        ASSERT_FALSE(at.empty());
+        auto split = http_post(readonly, funnel_sql(*o, at) + "\nFORMAT JSONCompact");
+        ASSERT_EQ(split.status, 200) << split.body;
+        const auto j = json::parse(split.body);
+        EXPECT_EQ(json::array({j["data"], j["totals"]}).dump(), answer(*o, ""));
+        EXPECT_EQ(http_post(readonly, funnel_sql(*o, at, 1)).status, 500)
+            << "readonly = 1 refuses a query's SETTINGS";
+        EXPECT_GT(as_int(runner_->run(funnel_split_sql(*o))->data.at(0).at(1)), 0);
+    }
     // The answer, worked out by hand (S4 enters at its /, with no product
     // page after it; S6's value is its first segment's; S8 has no product
     // page): times to the product page {240, 20, 40, 60, 5} s, to the cart

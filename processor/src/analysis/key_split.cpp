@@ -10,11 +10,13 @@ std::string split_point_sql(const std::string& sessions_where) {
     // that numbers order as the ids do; their median, sampled (a split needs
     // no more), with the sample chosen by the id so that a split repeats.
     // Without rows the median is NaN, which toUInt64 makes 2^63: no point.
+    // A user with readonly = 1 may not set max_threads in a query: 0.
     return "SELECT if(count() = 0, '', hex(toUInt64(quantileDeterministic(0.5)("
            "reinterpretAsUInt64(reverse(substring(concat(session_id, "
            "'\\0\\0\\0\\0\\0\\0\\0\\0'), 1, 8))), cityHash64(session_id))))), "
-           "(SELECT toUInt64OrZero(value) FROM system.settings WHERE name = 'max_threads') "
-           "FROM sessions WHERE " +
+           "(SELECT if(anyIf(value, name = 'readonly') = '1', 0, toUInt64OrZero(anyIf(value, "
+           "name = 'max_threads'))) FROM system.settings WHERE name IN ('readonly', "
+           "'max_threads')) FROM sessions WHERE " +
            sessions_where;
 }
 

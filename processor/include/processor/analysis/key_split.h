@@ -23,14 +23,15 @@ namespace clickstream::analysis {
 // median, not the answer), as the hex of their first 8 bytes read as a
 // big-endian number, zero-padded, '' without rows; the sample is chosen by
 // the id, so the point repeats. Beside it, the server's max_threads for this
-// user (what one read of the query after it may use). One row.
+// user (what one read of the query after it may use), or 0 where the user
+// may not change a setting in a query (readonly = 1). One row.
 std::string split_point_sql(const std::string& sessions_where);
 // The split point from that hex: trailing zero bytes dropped; empty for no
 // split (no sessions, or not hex).
 std::string split_point_hex(std::string_view median_hex);
 struct key_split {
     std::string point;     // split_point_hex's; empty: no split, one read
-    unsigned threads = 0;  // the server's max_threads (0: not known)
+    unsigned threads = 0;  // the server's max_threads (0: not known or not settable)
 };
 // Runs split_point_sql.
 result<key_split> find_split_point(query_runner& db, const std::string& sessions_where);
