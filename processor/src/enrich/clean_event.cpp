@@ -123,7 +123,38 @@ event_enricher::event_enricher(const enrich_data& data, enricher_options options
       options_(std::move(options)),
       ua_cache_(data.user_agents, options_.ua_cache_entries),
       rate_(options_.rate),
-      visitors_(options_.bot_cache_entries) {}
+      visitors_(options_.bot_cache_entries),
+      pages_(options_.page_cache_entries) {}
+
+event_enricher::page event_enricher::make_page(std::string_view url) const {
+    page p;
+    parsed_url parsed;
+    if (auto u = parse_url(url)) {
+        parsed = std::move(*u);
+        p.utm = extract_campaign(parsed);
+    }
+    p.host = parsed.host;
+    p.source_medium = p.utm.source.empty() ? referrer_medium::unknown
+                                           : data_.referrers.classify_source(p.utm.source);
+    std::string& u = p.url_run;
+    str<"url">(u, url);
+    str<"url_scheme">(u, parsed.scheme);
+    str<"url_host">(u, parsed.host);
+    str<"url_path">(u, parsed.normalized_path);
+    str<"url_query">(u, parsed.query);
+    str<"url_fragment">(u, parsed.fragment);
+    const auto [click, click_type] = click_id(p.utm);
+    std::string& c = p.campaign_run;
+    str<"utm_source">(c, p.utm.source);
+    str<"utm_medium">(c, p.utm.medium);
+    str<"utm_campaign">(c, p.utm.name);
+    str<"utm_term">(c, p.utm.term);
+    str<"utm_content">(c, p.utm.content);
+    str<"utm_id">(c, p.utm.id);
+    str<"click_id">(c, click);
+    str<"click_id_type">(c, click_type);
+    return p;
+}
 
 void event_enricher::begin_batch(const batch& b, const raw_metadata& meta) {
     batch_ = &b;
@@ -232,17 +263,11 @@ void event_enricher::enrich(std::size_t index, enriched_event& out) {
     clocks.true_ts_ms = e.true_ts;
     const event_time time = compute_event_time(clocks, options_.time);
 
-    parsed_url page;
-    bool page_ok = false;
-    if (auto u = parse_url(e.url)) {
-        page = std::move(*u);
-        page_ok = true;
-    }
-    const campaign c = page_ok ? extract_campaign(page) : campaign{};
-    const referrer_info ref = data_.referrers.parse(e.referrer, *own_domains_, page.host);
-    const referrer_medium source_medium =
-        c.source.empty() ? referrer_medium::unknown : data_.referrers.classify_source(c.source);
-    const auto [click, click_type] = click_id(c);
+    // The cache's entry for the page: valid until the cache's next insert,
+    // which only this call makes, before it.
+    const page* pg = pages_.find(e.url);
+    if (pg == nullptr) pg = &pages_.insert(e.url, make_page(e.url));
+    const referrer_info ref = data_.referrers.parse(e.referrer, *own_domains_, pg->host);
 
     // Every rule but the last depends on the batch alone (begin_batch); the
     // behaviour rule counts each event, whatever the earlier rules said.
@@ -289,27 +314,15 @@ void event_enricher::enrich(std::size_t index, enriched_event& out) {
     integer<"session_index">(s, e.session_index);
     integer<"seq">(s, e.seq);
     s.append(frag_tab_);
-    str<"url">(s, e.url);
-    str<"url_scheme">(s, page.scheme);
-    str<"url_host">(s, page.host);
-    str<"url_path">(s, page.normalized_path);
-    str<"url_query">(s, page.query);
-    str<"url_fragment">(s, page.fragment);
+    s.append(pg->url_run);
     str<"title">(s, e.title);
     str<"referrer">(s, e.referrer);
     str<"referrer_host">(s, ref.host);
     str<"referrer_medium">(s, to_string(ref.medium));
     str<"referrer_source">(s, ref.source);
     str<"referrer_term">(s, ref.term);
-    str<"utm_source">(s, c.source);
-    str<"utm_medium">(s, c.medium);
-    str<"utm_campaign">(s, c.name);
-    str<"utm_term">(s, c.term);
-    str<"utm_content">(s, c.content);
-    str<"utm_id">(s, c.id);
-    str<"click_id">(s, click);
-    str<"click_id_type">(s, click_type);
-    str<"channel">(s, to_string(classify_channel(c, ref, source_medium)));
+    s.append(pg->campaign_run);
+    str<"channel">(s, to_string(classify_channel(pg->utm, ref, pg->source_medium)));
     s.append(visitor_->device_run);
     str<"element_selector">(s, e.element ? std::string_view(e.element->selector) : "");
     str<"element_text">(s, e.element ? std::string_view(e.element->text) : "");

@@ -131,6 +131,57 @@ TEST(enrich_clean_event, absent_client_ip_leaves_ip_and_country_empty) {
     EXPECT_EQ(clean["device_date"], utc_date(1761400000000));
 }
 
+// What a page URL decides is cached by the URL: each event's URL members,
+// campaign, click id, referrer and channel are what an enricher that has
+// seen no page before makes of it, whatever came before, evictions included.
+TEST(enrich_clean_event, cached_pages_give_each_url_its_own_members) {
+    const no_country_lookup countries;
+    const bot_filter filter(bot_filter_options{});
+    const enrich_data data{test_data::uap(), test_data::referrers(), filter, countries};
+    enricher_options options;
+    options.site_domains["demo-shop"] = {"shop.example"};
+    options.page_cache_entries = 2;  // evictions happen too
+    event_enricher cached(data, options);
+    const auto parsed =
+        parse_batch(test::read_file(test::contracts_dir() / "batch-v1/valid/server_import.json"));
+    ASSERT_TRUE(parsed);
+    const std::string urls[] = {
+        "https://shop.example/cart",
+        "https://shop.example/p?utm_source=google&utm_medium=cpc&gclid=abc",
+        "https://Shop.Example/a/../b/%7Euser?utm_source=newsletter#top",
+        "not a url",
+        "",
+        "https://other.example/?fbclid=x&utm_source=facebook&utm_medium=paid_social"};
+    const std::string referrers[] = {"", "https://www.google.com/", "https://shop.example/",
+                                     "https://t.co/x"};
+    const char* members[] = {
+        "url",          "url_scheme",    "url_host",        "url_path",        "url_query",
+        "url_fragment", "referrer_host", "referrer_medium", "referrer_source", "referrer_term",
+        "utm_source",   "utm_medium",    "utm_campaign",    "utm_term",        "utm_content",
+        "utm_id",       "click_id",      "click_id_type",   "channel"};
+    const auto clean = [&](event_enricher& e, const std::string& url, const std::string& ref) {
+        batch b = *parsed;
+        b.site = "demo-shop";
+        b.events[0].url = url;
+        b.events[0].referrer = ref;
+        raw_metadata m;
+        m.receive_ms = 1764100200300;
+        e.begin_batch(b, m);
+        return json::parse(e.enrich(0).clean);
+    };
+    for (int round = 0; round < 3; ++round) {
+        for (std::size_t i = 0; i < std::size(urls); ++i) {
+            // Every URL with every referrer, in an order that differs by round.
+            const std::string& url = urls[round == 0 ? i : (i * 5 + round) % std::size(urls)];
+            for (const auto& ref : referrers) {
+                event_enricher fresh(data, options);
+                const json want = clean(fresh, url, ref), got = clean(cached, url, ref);
+                for (const char* k : members) EXPECT_EQ(got[k], want[k]) << k << " of " << url;
+            }
+        }
+    }
+}
+
 // The batch's bot verdict is cached by site, user agent, address and
 // automation flag: each of them still decides, in any order of batches.
 TEST(enrich_clean_event, cached_bot_verdicts_follow_each_batch_signal) {
