@@ -255,7 +255,7 @@ std::string funnel_sql(const funnel_options& o, std::string_view split_hex, unsi
         // a branch's own SETTINGS hold it to that many threads (the top's
         // stay), so the two share the server's rather than each taking all:
         // on 2 cores one thread a branch groups its units without the merge
-        // of per-thread states, 0.4-0.6 CPU s less (docs/analysis.md).
+        // of per-thread states, 0.1-0.6 CPU s less (docs/analysis.md).
         auto branch = [&](const std::string& key_range) {
             std::string b = "SELECT " + group;
             for (std::size_t i = 0; i < k; ++i) {
