@@ -264,9 +264,16 @@ void event_enricher::enrich(std::size_t index, enriched_event& out) {
     const event_time time = compute_event_time(clocks, options_.time);
 
     // The cache's entry for the page: valid until the cache's next insert,
-    // which only this call makes, before it.
-    const page* pg = pages_.find(e.url);
-    if (pg == nullptr) pg = &pages_.insert(e.url, make_page(e.url));
+    // which only this call makes, before it. A long URL (rarely seen twice)
+    // is worked out each time instead, so the cache's memory stays bounded.
+    const page* pg = nullptr;
+    if (e.url.size() <= max_cached_url) {
+        pg = pages_.find(e.url);
+        if (pg == nullptr) pg = &pages_.insert(e.url, make_page(e.url));
+    } else {
+        long_page_ = make_page(e.url);
+        pg = &long_page_;
+    }
     const referrer_info ref = data_.referrers.parse(e.referrer, *own_domains_, pg->host);
 
     // Every rule but the last depends on the batch alone (begin_batch); the

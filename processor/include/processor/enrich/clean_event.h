@@ -63,7 +63,7 @@ struct enricher_options {
     // runs, with the host and campaign the referrer and channel read. Pages
     // repeat from event to event (and landing URLs from visitor to visitor):
     // a repeated one skips the URL parse, the campaign and the writing of 14
-    // members.
+    // members. URLs longer than 512 bytes are not cached.
     std::size_t page_cache_entries = 10'000;
 };
 
@@ -144,7 +144,11 @@ private:
     // The cache's entry for the batch: valid until the cache's next insert,
     // which only begin_batch makes.
     const visitor* visitor_ = nullptr;
+    // URLs up to this many bytes are cached (each entry holds the URL about
+    // three times, escaped); longer ones are worked out into long_page_.
+    static constexpr std::size_t max_cached_url = 512;
     lru_map<page> pages_;
+    page long_page_;
     std::string rate_key_;
     std::string frag_site_, frag_times_, frag_ids_, frag_tab_, frag_context_, frag_request_;
     const std::vector<std::string>* own_domains_ = nullptr;
