@@ -12,7 +12,6 @@ var me = d.currentScript, stub = w.clickstream || {}, waiting = stub.q || [];
 var base = stub.b || (me && me.src ? me.src.replace(/[^\/]*$/, '') : '/sdk/');
 var core, opt = {}, endpoint, tab, timer = 0, timerAt = 0, busy = 0, beaconed = 0, started = 0;
 var cookies = 1, timeoutS = 1800, lastUrl, views = 0, readyFns = [];
-var T = { page_view: 0, click: 2, scroll: 3, hover: 4, custom: 5, conversion: 7 };
 
 // Storage is written behind: track() only changes memory, and the writes
 // of a burst of events go out together a second after the first of them
