@@ -10,7 +10,7 @@ import { mkdtempSync, writeFileSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { root, build, artifacts, launch, userAgent } from './harness.mjs';
+import { root, build, artifacts, launch, userAgent, deleteTopics } from './harness.mjs';
 
 const brokers = process.env.CLICKSTREAM_KAFKA_BOOTSTRAP ?? '127.0.0.1:19092';
 const clickhouse = process.env.CLICKSTREAM_CLICKHOUSE_URL ?? 'http://127.0.0.1:18123';
@@ -112,6 +112,7 @@ after(async () => {
     dashboard.kill('SIGTERM');
     await gone;
   }
+  deleteTopics(clean, bots);
 });
 
 const text = (page, sel) => page.locator(sel).innerText();

@@ -20,10 +20,27 @@ const dist = process.env.CLICKSTREAM_WASM_DIST ?? join(build, 'wasm-beacon/dist'
 export const artifacts = join(build, 'e2e-artifacts');
 mkdirSync(artifacts, { recursive: true });
 
+// The topics made by newTopic, for deleteTopics when the suite is done.
+const made = [];
 export function newTopic(prefix) {
   const name = `${prefix}_${process.pid}_${randomBytes(4).toString('hex')}`;
   execFileSync(tool, [brokers, 'create', name], { stdio: ['ignore', 'ignore', 'inherit'] });
+  made.push(name);
   return name;
+}
+
+// Deletes the given topics and every topic newTopic made, so that runs do
+// not pile topics up on a broker that outlives them. Called from a suite's
+// after hook once its services are stopped; a failure is reported, not
+// thrown (the tests have already given their verdict).
+export function deleteTopics(...topics) {
+  const doomed = [...made.splice(0), ...topics];
+  if (doomed.length === 0) return;
+  try {
+    execFileSync(tool, [brokers, 'delete', ...doomed], { stdio: ['ignore', 'ignore', 'pipe'] });
+  } catch (e) {
+    console.error(`could not delete the suite's topics: ${e.stderr ?? e.message}`);
+  }
 }
 
 // Every message on the topic: {headers, value, batch} (batch: the parsed body).

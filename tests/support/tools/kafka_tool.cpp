@@ -3,6 +3,9 @@
 //   test_kafka_tool <brokers> create <topic> [partitions]
 //       makes the topic (2 partitions unless told) and waits until its
 //       metadata shows.
+//   test_kafka_tool <brokers> delete <topic> [<topic> ...]
+//       deletes the topics (a test's own, when it is done with them); an
+//       error names the topic and its reason.
 //   test_kafka_tool <brokers> read <topic>
 //       the topic from its start to its end, one JSON line per message:
 //       {"partition":p,"offset":o,"headers":{...},"value":"<the body>"}.
@@ -119,6 +122,36 @@ int create(const std::string& brokers, const std::string& topic, int partitions)
     for (int i = 0; rc == 0 && i < 100 && partitions_of(rk, topic) != partitions; ++i) {
         rd_kafka_poll(rk, 100);
     }
+    rd_kafka_destroy(rk);
+    return rc;
+}
+
+int delete_topics(const std::string& brokers, const std::vector<std::string>& topics) {
+    rd_kafka_t* rk = make(RD_KAFKA_PRODUCER, brokers);
+    if (rk == nullptr) return 1;
+    std::vector<rd_kafka_DeleteTopic_t*> doomed;
+    for (const auto& t : topics) doomed.push_back(rd_kafka_DeleteTopic_new(t.c_str()));
+    rd_kafka_queue_t* q = rd_kafka_queue_new(rk);
+    rd_kafka_DeleteTopics(rk, doomed.data(), doomed.size(), nullptr, q);
+    rd_kafka_event_t* ev = rd_kafka_queue_poll(q, 30000);
+    int rc = 1;
+    if (ev == nullptr) {
+        std::cerr << "no answer to DeleteTopics\n";
+    } else {
+        size_t n = 0;
+        const auto** r =
+            rd_kafka_DeleteTopics_result_topics(rd_kafka_event_DeleteTopics_result(ev), &n);
+        rc = n == topics.size() ? 0 : 1;
+        for (size_t i = 0; i < n; ++i) {
+            if (rd_kafka_topic_result_error(r[i]) == RD_KAFKA_RESP_ERR_NO_ERROR) continue;
+            std::cerr << rd_kafka_topic_result_name(r[i]) << ": "
+                      << rd_kafka_topic_result_error_string(r[i]) << "\n";
+            rc = 1;
+        }
+        rd_kafka_event_destroy(ev);
+    }
+    rd_kafka_queue_destroy(q);
+    rd_kafka_DeleteTopic_destroy_array(doomed.data(), doomed.size());
     rd_kafka_destroy(rk);
     return rc;
 }
@@ -256,11 +289,13 @@ int pingpong(const std::string& brokers, const std::string& topic, int n) {
 int main(int argc, char** argv) {
     if (argc < 4) {
         std::cerr << "usage: test_kafka_tool <brokers> "
-                     "create|read|produce|produce-timed|pingpong <topic> [n]\n";
+                     "create|delete|read|produce|produce-timed|pingpong <topic> [n]\n";
         return 2;
     }
     const std::string brokers = argv[1], cmd = argv[2], topic = argv[3];
     if (cmd == "create") return create(brokers, topic, argc > 4 ? std::stoi(argv[4]) : 2);
+    if (cmd == "delete")
+        return delete_topics(brokers, std::vector<std::string>(argv + 3, argv + argc));
     if (cmd == "read") return read(brokers, topic);
     if (cmd == "produce") return produce(brokers, topic, false);
     if (cmd == "produce-timed") return produce(brokers, topic, true);
