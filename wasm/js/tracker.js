@@ -24,7 +24,7 @@ var cookies = 1, timeoutS = 1800, lastUrl, views = 0, readyFns = [];
 // reads it, and a storage read in a task of its own cost more than the
 // rest of the store's work for the event (no other tab writes that key).
 var dirty = new Map(), flushing = 0;
-function idle() {
+function writeSoon() {
   if (flushing) return;
   flushing = 1;
   later(Date.now() + 1000);
@@ -49,7 +49,7 @@ function lsGet(k) {
 function lsPut(k, v) {
   if (k.indexOf('seq.') ? !ls : !ss) return 0;
   dirty.set(k, v);
-  idle();
+  writeSoon();
   return 1;
 }
 function lsDel(k) { lsPut(k, null); }
@@ -122,7 +122,7 @@ function sessionPut(v) {
     return cookieWrite(v);
   }
   session = v;
-  idle();  // the pump writes it when due
+  writeSoon();  // the pump writes it when due
   return 1;
 }
 // Writes the pending value, unless another tab moved the session on.
