@@ -142,9 +142,11 @@ function browser({ now = 1764100000000, jar = new Map(), local = new Map(), cook
   return { window, context, sent, scripts, fire, jar, local, session: window.sessionStorage.map };
 }
 
-// Loads the beacon into the page and runs the snippet's commands.
+// Loads the beacon into the page and runs the snippet's commands, with the
+// stub as the loader (clickstream.js) leaves it where WebAssembly cannot run:
+// the queue and the directory it was served from, no wasm response.
 function load(page, commands = [['init', { site: 'demo-shop' }]]) {
-  page.window.clickstream = Object.assign(function () {}, { q: commands });
+  page.window.clickstream = Object.assign(function () {}, { q: commands, b: 'https://shop.example/cs/sdk/' });
   vm.runInContext(`(function () {\n'use strict';\n${beaconSource}})();`, page.context);
   return page.sent.map((u) => {
     const url = new URL(u);

@@ -4,12 +4,12 @@
 // views (autotrack.js the rest of the DOM). Built into
 // dist/clickstream.main.js with core.js and autotrack.js, inside one
 // function; dist/clickstream.js (loader.js) adds it and hands over the
-// queue, the directory, the wasm's response and its start time on the stub.
-// Never throws into the page.
+// queue, the directory, the wasm's response and its start time on the stub
+// (the loader is the one way in: this script keeps no fallback for a stub
+// without them). Never throws into the page.
 var w = window, d = document, nav = navigator, loc = location, ls, ss;
 try { ls = w.localStorage; ss = w.sessionStorage; } catch (e) {}
-var me = d.currentScript, stub = w.clickstream || {}, waiting = stub.q || [];
-var base = stub.b || (me && me.src ? me.src.replace(/[^\/]*$/, '') : '/sdk/');
+var stub = w.clickstream, waiting = stub.q || [], base = stub.b;
 var core, opt = {}, endpoint, tab, timer = 0, timerAt = 0, busy = 0, beaconed = 0, started = 0;
 var cookies = 1, timeoutS = 1800, lastUrl, views = 0, readyFns = [];
 
@@ -269,7 +269,7 @@ var api = {
     started = 1;
     opt = {
       cookieAid: 'cs_aid', cookieSid: 'cs_sid', pageViews: true, clicks: true, scroll: true,
-      hovers: true, hoverMs: 1000, respectDoNotTrack: false, consent: 'granted'
+      hovers: true, hoverMs: 1000, consent: 'granted'
     };
     for (var k in o) opt[k] = o[k];
     endpoint = (opt.endpoint || base.replace(/\/sdk\/$/, '')).replace(/\/$/, '');
@@ -342,11 +342,9 @@ function claimTab() {
 }
 
 function start() {
-  var t0 = stub.t || performance.now();
-  var wasm = stub.w || fetch(base + 'clickstream.wasm');  // same-origin credentials: the default
   cookies = nav.cookieEnabled && cookiePut('cs_test', '1', 10) && cookieGet('cs_test') == '1';
   timeoutS = +lsGet('session_timeout_s') || 1800;
-  Promise.all([csCore(wasm, store), claimTab()]).then(function (r) {
+  Promise.all([csCore(stub.w, store), claimTab()]).then(function (r) {
     var c = r[0], s = w.screen || {}, tz;
     try { tz = Intl.DateTimeFormat().resolvedOptions().timeZone; } catch (e) {}
     var t1 = performance.now(), err = c.init({
@@ -359,7 +357,7 @@ function start() {
     if (err < 0) return;
     core = c;
     api.initMs = performance.now() - t1;  // main-thread time of the core's start
-    api.readyMs = performance.now() - t0;  // from the script's start, fetch and compile included
+    api.readyMs = performance.now() - stub.t;  // from the script's start, fetch and compile included
     fetch(endpoint + '/v1/config?site=' + encodeURIComponent(opt.site)).then(function (r) {
       return r.ok && r.json();
     }).then(function (cfg) {
