@@ -13,10 +13,10 @@ var stub = w.clickstream, waiting = stub.q || [], base = stub.b;
 var core, opt = {}, endpoint, tab, timer = 0, timerAt = 0, busy = 0, beaconed = 0, started = 0;
 var cookies = 1, timeoutS = 1800, lastUrl, views = 0, readyFns = [];
 
-// Storage is written behind: track() only changes memory, and the writes
-// of a burst of events go out together a second after the first of them
-// at the latest (by the core's own timer, `later`, moved earlier when it
-// is due later: a click arms one timer, not two), and at once on page
+// Events and storage go behind: track() only queues the event (below), and
+// the core takes the events of a burst, and the store's writes go out,
+// together, a second after the first of them at the latest (by the one
+// timer, `later`, moved earlier when it is due later), and at once on page
 // hide. Reads see the pending writes. (A renderer crash in between loses
 // those events, as it loses the events still in the core.) A Map: an
 // object that takes a new key per event (q.<tab>.<n>) turns into a slow
@@ -24,7 +24,7 @@ var cookies = 1, timeoutS = 1800, lastUrl, views = 0, readyFns = [];
 // reads it, and a storage read in a task of its own cost more than the
 // rest of the store's work for the event (no other tab writes that key).
 var dirty = new Map(), flushing = 0;
-function writeSoon() {
+function pumpSoon() {
   if (flushing) return;
   flushing = 1;
   later(Date.now() + 1000);
@@ -49,10 +49,9 @@ function lsGet(k) {
 function lsPut(k, v) {
   if (k.indexOf('seq.') ? !ls : !ss) return 0;
   dirty.set(k, v);
-  writeSoon();
+  pumpSoon();
   return 1;
 }
-function lsDel(k) { lsPut(k, null); }
 function rnd() {
   var a = new Uint32Array(2);
   crypto.getRandomValues(a);
@@ -98,15 +97,16 @@ function cookiePut(n, v, maxAge) {
 // The session cookie holds "<id> <index> <last event ms>" and expires with
 // the session: Max-Age runs from the last event. A new session (or a reset)
 // is written at once; a session that only rolls on is written at most once
-// per `every` ms, at the end of that span (and on page hide). `every` is at
-// most half the timeout, so a tab that reads a cookie up to `every` ms old
+// per `every` ms, at the end of that span (and on page hide). `every` and
+// the second an event may wait for the core (pumpSoon) make at most half the
+// timeout, so a tab that reads a cookie that much behind the last event
 // still decides exactly as with a fresh one: a value that old cannot make an
 // event time out, and by the time it could, the cookie is fresh. Another tab
 // that moved the session on (a later event, a new session) wins over a
 // pending value of ours. The pending value is written by the pump (the one
 // timer, `later`).
 var session, sessionAt = 0;
-function due() { return sessionAt + Math.min(5000, timeoutS * 500); }
+function due() { return sessionAt + Math.min(5000, timeoutS * 500 - 1000); }
 function sessionParts(v) { v = (v || '').split(' '); return { id: v[0] + ' ' + v[1], last: +v[2] || 0 }; }
 function sessionGet() {
   var c = cookieGet(opt.cookieSid), a, b;
@@ -122,7 +122,7 @@ function sessionPut(v) {
     return cookieWrite(v);
   }
   session = v;
-  writeSoon();  // the pump writes it when due
+  pumpSoon();  // the pump writes it when due
   return 1;
 }
 // Writes the pending value, unless another tab moved the session on.
@@ -140,7 +140,7 @@ function cookieWrite(v) {
 var C = { anonymous_id: 'Aid', session: 'Sid' };
 var next = 0;
 var store = {
-  now: Date.now,
+  now: function () { return calledAt || Date.now(); },
   get: function (k) {
     if (k == 'session' && cookies) return sessionGet();
     if (C[k] && cookies) return cookieGet(opt['cookie' + C[k]]);
@@ -160,7 +160,7 @@ var store = {
     next = next || +(lsGet('n.' + tab) || 0);
     return lsPut('n.' + tab, ++next) && lsPut('q.' + tab + '.' + next, r) ? next : 0;
   },
-  remove: function (id) { lsDel('q.' + tab + '.' + id); },
+  remove: function (id) { lsPut('q.' + tab + '.' + id, null); },
   load: function () {
     var out = [], p = 'cs.q.' + tab + '.', i, k;
     flushStore();
@@ -196,6 +196,10 @@ function done(status, retryAfter) {
 function pump() {
   clearTimeout(timer);
   timer = 0;
+  // At most 100 events a task (a burst's first events cost the core about
+  // 150 µs each, its code still cold): the rest in the next task.
+  feed(100);
+  if (calls[0]) later(0);
   if (session) Date.now() < due() ? later(due()) : cookieFlush();
   if (flushing) flushStore();
   if (busy || !core) return;
@@ -213,6 +217,7 @@ function later(at) {
 }
 function hide() {
   if (!core) return;
+  feed();
   core.lifecycle(1);
   var body = busy ? null : core.next();
   if (body != null) send(body, 1);
@@ -228,19 +233,40 @@ function show() {
   pump();
 }
 
+// track() only queues the event, with the time and page of the call: the
+// pump gives the queued events to the core (feed) in a task of the
+// beacon's own, within a second (pumpSoon), so the caller's task (a click
+// handler) pays for the queueing alone, and the events of a burst cost the
+// core one task. Taken at once, a lone event cost the caller's task
+// 100-250 µs in Chromium (the core, its bridge and the store running
+// cold). While the core takes them its clock answers each event's time
+// (calledAt). Commands that change what the core does with events
+// (identify, reset, consent, flush) and page hide feed it first, so the
+// order holds; the beacon's start feeds it the page view at once, so that
+// tabs opened together find one session.
+var calls = [], calledAt = 0;
+// The page's URL, read again only after the Navigation API said it changed
+// (currententrychange: fired within pushState, replaceState, fragment
+// moves and traversals); at every call where that API is missing. A
+// location.href read alone in a task cost 10-20 µs.
+var here, navi = w.navigation;
+if (navi) navi.addEventListener('currententrychange', function () { here = 0; });
+function href() { return navi && here || (here = loc.href); }
 function track(type, o) {
   if (!core) return;
-  o.url = o.url || loc.href;
-  var r = core.track(type, o), at;
-  // Pump only when the core's next moment moved earlier (a full batch), and
-  // not in the caller's task: a fetch() costs the main thread more than the
-  // event did, and a click handler should not wait for it.
-  if (!busy && (at = core.wakeup()) >= 0) later(at);
-  return r;
+  o.url = o.url || href();
+  calls.push([type, o, Date.now()]);
+  pumpSoon();
+}
+// Gives the core the queued events, oldest first: n of them (the pump's
+// share of a task), or all.
+function feed(n) {
+  calls.splice(0, n || 1e9).forEach(function (c) { calledAt = c[2]; core.track(c[0], c[1]); });
+  calledAt = 0;
 }
 
 function pageView() {
-  var url = loc.href, from = lastUrl;
+  var url = href(), from = lastUrl;
   if (url == lastUrl) return;
   lastUrl = url;
   views++;
@@ -282,12 +308,12 @@ var api = {
     track(7, { name: name, value: value, currency: currency, props: props(p) });
   },
   page: function () { lastUrl = 0; pageView(); },
-  identify: function (id) { if (core) { core.identify(String(id)); pump(); } },
-  reset: function () { if (core) core.reset(); },
+  identify: function (id) { if (core) { feed(); core.identify(String(id)); pump(); } },
+  reset: function () { if (core) { feed(); core.reset(); } },
   consent: function (c) {
-    if (core) { core.consent({ granted: 0, pending: 1, denied: 2 }[c]); pump(); }
+    if (core) { feed(); core.consent({ granted: 0, pending: 1, denied: 2 }[c]); pump(); }
   },
-  flush: function () { if (core) { core.flush(); pump(); } },
+  flush: function () { if (core) { feed(); core.flush(); pump(); } },
   ready: function (f) { core ? f() : readyFns.push(f); },
   cfg: function () { return [opt, endpoint]; }
 };
@@ -377,23 +403,22 @@ function start() {
   }, pixel);
 }
 
-function call(a) {
-  try {
-    var f = api[a[0]];
-    if (f) return f.apply(null, [].slice.call(a, 1));
-  } catch (e) {}
-}
+// A command: its name and up to four arguments (the most any takes).
 // Commands wait until the core is ready, then run in order; init runs first.
+function command(c, a, b, e, f) {
+  if (!core && c != 'init' && c != 'ready') { waiting.push(arguments); return; }
+  try {
+    if (api[c]) return api[c](a, b, e, f);
+  } catch (x) {}
+}
+function call(a) { return command(a[0], a[1], a[2], a[3], a[4]); }
 function run() {
   var q = waiting;
   waiting = [];
   q.forEach(call);
 }
-w.clickstream = function () {
-  if (core || arguments[0] == 'init' || arguments[0] == 'ready') return call(arguments);
-  waiting.push(arguments);
-};
-w.clickstream.api = api;
+w.clickstream = command;
+command.api = api;
 for (var i = 0; i < waiting.length; i++) {
   if (waiting[i][0] == 'init') { call(waiting[i]); waiting.splice(i, 1); break; }
 }

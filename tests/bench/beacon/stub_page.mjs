@@ -14,7 +14,8 @@
 // with jitter: `alone` then adds the median call. SPARSE=n adds n calls
 // each 6 s after the last (the store's write and the batch have happened
 // and the session cookie is due to roll: what a click after a pause pays),
-// their mean and median. PROFILE=1 adds a CDP CPU profile of 10 more runs:
+// their mean and median, and as many Date.now() calls 6 s apart (what any
+// code pays in the first task after a quiet spell). PROFILE=1 adds a CDP CPU profile of 10 more runs:
 // the self time of what ran under the bridge's track(), heaviest first
 // (serve the bundle's unminified clickstream.src.js in place of the main
 // script with SRC=1, for names). The stub answers /v1/config and takes
@@ -30,7 +31,13 @@ const { chromium } = createRequire(import.meta.url)(join(root, 'node_modules/pla
 const dist = process.argv[2] ?? join(process.env.CLICKSTREAM_BUILD_DIR ?? join(root, 'build'), 'wasm-beacon/dist');
 const port = +(process.env.PORT ?? 28417);
 const runs = +(process.env.RUNS ?? 10);
+// The page times every timer callback (the beacon's own tasks: the pump
+// that gives queued calls to the core, sends and writes the store) into
+// __beacon_ms; the bench's own waits use the unwrapped __timeout.
 const html = `<!doctype html><html><head><title>stub</title><script>
+window.__beacon_ms = 0; window.__timeout = setTimeout;
+window.setTimeout = function (f, ms) { return __timeout(function () {
+  var t = performance.now(); try { f(); } finally { __beacon_ms += performance.now() - t; } }, ms); };
 !function(w,d,u,s){w.clickstream=w.clickstream||function(){(w.clickstream.q=w.clickstream.q||[]).push(arguments)};s=d.createElement('script');s.async=1;s.src=u;d.head.appendChild(s)}(window,document,'/cs/sdk/clickstream.js');
 clickstream('init', {site: 'demo'});
 </script></head><body><p style="height:3000px">stub</p></body></html>`;
@@ -61,38 +68,65 @@ try {
   const page = await context.newPage();
   await page.goto(`http://127.0.0.1:${port}/`);
   await page.evaluate(() => new Promise((r) => clickstream('ready', r)));
-  const batch = () => page.evaluate(() => {
-    const t0 = performance.now();
+  // The caller's time per call, and the beacon's own tasks' time per call
+  // (until 1.2 s after the run: the core takes queued events within a
+  // second).
+  const batch = () => page.evaluate(async () => {
+    const b0 = __beacon_ms, t0 = performance.now();
     for (let i = 0; i < 200; i++) clickstream('track', 'bench', { i });
-    return (performance.now() - t0) / 200 * 1000;
+    const t1 = performance.now();
+    await new Promise((r) => __timeout(r, 1200));
+    return [(t1 - t0) / 200 * 1000, (__beacon_ms - b0) / 200 * 1000];
   });
-  const first = await batch();
-  const times = [];
+  const [first, firstTask] = await batch();
+  const times = [], tasks = [];
   for (let k = 0; k < runs; k++) {
-    times.push(await batch());
+    const [t, b] = await batch();
+    times.push(t);
+    tasks.push(b);
     await page.waitForTimeout(150);
   }
   times.sort((a, b) => a - b);
+  tasks.sort((a, b) => a - b);
   // Calls each in a task of its own, `gap` ms apart: their mean and median.
   const spaced = (n, gap) => page.evaluate(async ([n, gap]) => {
-    const t = [];
+    const t = [], b0 = __beacon_ms;
     for (let i = 0; i < n; i++) {
-      await new Promise((r) => setTimeout(r, gap));
+      await new Promise((r) => __timeout(r, gap));
       const t0 = performance.now();
       clickstream('track', 'bench_alone', { i });
       t.push(performance.now() - t0);
     }
+    await new Promise((r) => __timeout(r, 1200));
     t.sort((a, b) => a - b);
-    return [t.reduce((s, v) => s + v, 0) / n * 1000, t[n >> 1] * 1000];
+    return [t.reduce((s, v) => s + v, 0) / n * 1000, t[n >> 1] * 1000, (__beacon_ms - b0) / n * 1000];
   }, [n, gap]);
   const us = (v) => v.toFixed(1);
   const alone = await spaced(100, 0);
   console.log(`first ${us(first)} fastest ${us(times[0])} p25 ${us(times[times.length >> 2])} ` +
     `median ${us(times[times.length >> 1])} alone ${us(alone[0])}` +
     (process.env.COI ? ` alone_median ${us(alone[1])}` : ''));
+  console.log(`  beacon's own tasks per call: first ${us(firstTask)} median run ${us(tasks[tasks.length >> 1])} ` +
+    `alone ${us(alone[2])}`);
   if (process.env.SPARSE) {
+    // What any code pays there: a Date.now() alone in a task 6 s after the
+    // last (the first task after a quiet spell runs cold: on a shared
+    // 2-core machine an empty function then took 15-765 µs).
+    const idle = await page.evaluate(async (n) => {
+      const t = [];
+      for (let i = 0; i < n; i++) {
+        await new Promise((r) => __timeout(r, 6000));
+        const t0 = performance.now();
+        Date.now();
+        t.push(performance.now() - t0);
+      }
+      t.sort((a, b) => a - b);
+      return [t.reduce((s, v) => s + v, 0) / n * 1000, t[n >> 1] * 1000];
+    }, +process.env.SPARSE);
+    console.log(`a Date.now() 6 s after the last task: mean ${us(idle[0])} median ${us(idle[1])}`);
     const sparse = await spaced(+process.env.SPARSE, 6000);
-    console.log(`after 6 s without events: mean ${us(sparse[0])} median ${us(sparse[1])}`);
+    console.log(`after 6 s without events: mean ${us(sparse[0])} median ${us(sparse[1])} ` +
+      `beacon's own tasks ${us(sparse[2])}`);
   }
 
   if (process.env.PROFILE) {
