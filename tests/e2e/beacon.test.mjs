@@ -35,6 +35,15 @@ const hasAll = (aid, pred) => (msgs) => pred(eventsOf(msgs, aid));
 
 test('a shopping visit: page views, SPA navigations, clicks, scroll, hover, a custom event and a conversion', async () => {
   const context = await person();
+  // Long tasks (over 50 ms, whatever their cause) from the page's start, for
+  // the timing below.
+  await context.addInitScript(() => {
+    window.__long_tasks = [];
+    try {
+      new PerformanceObserver((l) => { for (const e of l.getEntries()) __long_tasks.push([e.startTime, e.duration]); })
+        .observe({ type: 'longtask', buffered: true });
+    } catch (e) {}
+  });
   const page = await openShop(context, shop.origin + '/');
   const aid = await anonymousId(context);
   assert.ok(aid);
@@ -71,8 +80,8 @@ test('a shopping visit: page views, SPA navigations, clicks, scroll, hover, a cu
   // first round: the first call of a burst arms a timer, and would pay for
   // the wrapper.
   const timing = await page.evaluate(async () => {
-    const timeout = window.setTimeout, wait = (ms) => new Promise((r) => timeout(r, ms));
-    let own = 0;
+    const timeout = window.setTimeout, wait = (ms) => new Promise((r) => timeout(r, ms)), start = performance.now();
+    let own = 0, longestOwn = 0;
     const round = async (name) => {
       const n = 200, t0 = performance.now();
       for (let i = 0; i < n; i++) clickstream('track', name, { i });
@@ -90,14 +99,32 @@ test('a shopping visit: page views, SPA navigations, clicks, scroll, hover, a cu
       return { burst: (t1 - t0) / n * 1000, alone: alone / 200 * 1000, burstOwn: burstOwn / n * 1000,
         aloneOwn: (own - burstOwn) / 200 * 1000 };
     };
+    // The same loop around a Date.now() alone in its task: what the first
+    // code of a task costs on this page and machine, measured in the same
+    // run, for the lone figure to be read against.
+    let floor = 0;
+    for (let i = 0; i < 200; i++) {
+      await wait(0);
+      const t = performance.now();
+      Date.now();
+      floor += performance.now() - t;
+    }
     const first = await round('bench');
     window.setTimeout = (f, ms) => timeout(() => {
       const t = performance.now();
-      try { f(); } finally { own += performance.now() - t; }
+      try { f(); } finally {
+        const d = performance.now() - t;
+        own += d;
+        longestOwn = Math.max(longestOwn, d);
+      }
     }, ms);
     const second = await round('bench_own');
     window.setTimeout = timeout;
-    return { init_ms: clickstream.api.initMs, ready_ms: clickstream.api.readyMs,
+    await wait(100);
+    const long = (from) => __long_tasks.filter((t) => t[0] >= from).map((t) => t[1]);
+    return { long_tasks: long(0).length, longest_task_ms: Math.max(0, ...long(0)),
+      long_tasks_in_rounds: long(start).length, longest_own_task_ms: longestOwn,
+      date_now_alone_us: floor / 200 * 1000, init_ms: clickstream.api.initMs, ready_ms: clickstream.api.readyMs,
       track_us: first.burst, track_alone_us: first.alone,
       track_own_us: second.burstOwn, track_alone_own_us: second.aloneOwn };
   });

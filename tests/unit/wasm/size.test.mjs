@@ -25,7 +25,7 @@ const gz = (f) => gzipSync(readFileSync(join(dist, f)), { level: 9 }).length;
 // the loader and the main script too (6 482 bytes: auto-tracking and the
 // options' checks are in the main script, which such a page downloads only
 // to call the pixel script); its limit rose by 35 bytes once more, for a
-// track() that only queues the event for the core (fed at most 100 events
+// track() that only queues the event for the core (fed at most 25 events
 // a task) and a page URL read again only after the page navigated (a lone
 // track() cost the caller's task 150-200 µs; the main script grew by 28
 // bytes served, the wasm shrank by 48).
