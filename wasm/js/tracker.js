@@ -196,10 +196,10 @@ function done(status, retryAfter) {
 function pump() {
   clearTimeout(timer);
   timer = 0;
-  // At most 25 events a task, the rest in the next: a burst's first events
-  // cost the core some 250 µs each, its code still cold, and the store's
-  // writes that follow as much again.
-  feed(25);
+  // Events for about 8 ms a task, the rest in the next: a burst's first
+  // events cost the core 0.2-3 ms each, its code still cold, and the
+  // store's writes that follow a fraction of that.
+  feed(8);
   if (calls[0]) later(0);
   if (session) Date.now() < due() ? later(due()) : cookieFlush();
   if (flushing) flushStore();
@@ -243,8 +243,8 @@ function show() {
 // cold). While the core takes them its clock answers each event's time
 // (calledAt). Commands that change what the core does with events
 // (identify, reset, consent, flush) and page hide feed it first, so the
-// order holds; the beacon's start feeds it the page view at once, so that
-// tabs opened together find one session.
+// order holds; the beacon's start has it take the page view at once (the
+// next task), so that tabs opened together find one session.
 var calls = [], calledAt = 0;
 // The page's URL, read again only after the Navigation API said it changed
 // (currententrychange: fired within pushState, replaceState, fragment
@@ -259,10 +259,14 @@ function track(type, o) {
   calls.push([type, o, Date.now()]);
   pumpSoon();
 }
-// Gives the core the queued events, oldest first: n of them (the pump's
-// share of a task), or all.
-function feed(n) {
-  calls.splice(0, n || 1e9).forEach(function (c) { calledAt = c[2]; core.track(c[0], c[1]); });
+// Gives the core the queued events, oldest first: for about `ms` (the
+// pump's share of a task, one event at least), or all.
+function feed(ms) {
+  for (var end = Date.now() + ms, c; (c = calls.shift()); ) {
+    calledAt = c[2];
+    core.track(c[0], c[1]);
+    if (Date.now() >= end) break;
+  }
   calledAt = 0;
 }
 
@@ -400,7 +404,7 @@ function start() {
     w.addEventListener('pageshow', show);
     d.addEventListener('visibilitychange', function () { d.visibilityState == 'hidden' ? hide() : show(); });
     readyFns.forEach(function (f) { try { f(); } catch (e) {} });
-    pump();
+    later(0);  // the first events, in a task of their own: the core's first runs cold
   }, pixel);
 }
 
