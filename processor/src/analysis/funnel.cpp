@@ -231,6 +231,22 @@ std::string reached_sql(const funnel_options& o, const std::string& key_range) {
     return mid + " FROM (" + inner + ")";
 }
 
+// 3. The per-step columns of a group: how many units reached each step
+// and, in a strict funnel, `median_if` of each step's time from the one
+// before, over the units that reached it; named n<i> and m<i> when `named`
+// (a key range's branch, summed and merged above it).
+std::string step_columns(std::size_t k, bool strict, const char* median_if, bool named) {
+    std::string c;
+    for (std::size_t i = 0; i < k; ++i) {
+        c += ", countIf(level >= " + n(i) + ")" + (named ? " AS n" + n(i) : "");
+    }
+    for (std::size_t i = 1; strict && i < k; ++i) {
+        c += std::string(", ") + median_if + "(t" + n(i) + " - t" + std::to_string(i) +
+             ", level >= " + n(i) + ")" + (named ? " AS m" + n(i) : "");
+    }
+    return c;
+}
+
 }  // namespace
 
 std::string funnel_split_sql(const funnel_options& o) {
@@ -257,15 +273,8 @@ std::string funnel_sql(const funnel_options& o, std::string_view split_hex, unsi
         // on 2 cores one thread a branch groups its units without the merge
         // of per-thread states, 0.1-0.6 CPU s less (docs/analysis.md).
         auto branch = [&](const std::string& key_range) {
-            std::string b = "SELECT " + group;
-            for (std::size_t i = 0; i < k; ++i) {
-                b += ", countIf(level >= " + n(i) + ") AS n" + n(i);
-            }
-            for (std::size_t i = 1; strict && i < k; ++i) {
-                b += ", medianStateIf(t" + n(i) + " - t" + std::to_string(i) +
-                     ", level >= " + n(i) + ") AS m" + n(i);
-            }
-            b += " FROM (" + reached_sql(o, key_range) + ") WHERE level >= 1 GROUP BY g";
+            std::string b = "SELECT " + group + step_columns(k, strict, "medianStateIf", true) +
+                            " FROM (" + reached_sql(o, key_range) + ") WHERE level >= 1 GROUP BY g";
             if (threads_each > 0) b += " SETTINGS max_threads = " + std::to_string(threads_each);
             return b;
         };
@@ -275,15 +284,8 @@ std::string funnel_sql(const funnel_options& o, std::string_view split_hex, unsi
         return top + " FROM (" + branch(below_split(split_hex)) + " UNION ALL " +
                branch(from_split(split_hex)) + ") GROUP BY g WITH TOTALS ORDER BY sum(n1) DESC, g";
     }
-    std::string outer = "SELECT " + group;
-    for (std::size_t i = 0; i < k; ++i) outer += ", countIf(level >= " + n(i) + ")";
-    if (strict) {
-        for (std::size_t i = 1; i < k; ++i) {
-            outer +=
-                ", medianIf(t" + n(i) + " - t" + std::to_string(i) + ", level >= " + n(i) + ")";
-        }
-    }
-    outer += " FROM (" + reached_sql(o, {}) + ")";
+    std::string outer = "SELECT " + group + step_columns(k, strict, "medianIf", false) + " FROM (" +
+                        reached_sql(o, {}) + ")";
     if (column != nullptr && user) {
         outer += " ANY LEFT JOIN (SELECT " + site_prefix + "session_id, argMin(" +
                  std::string(column) + ", start_ms) AS b FROM sessions FINAL WHERE " +
