@@ -253,9 +253,14 @@ test('an event keeps the time and page of its call, and its place among the comm
   // caller's: what the event records is still the moment of the call.
   const context = await person();
   const page = await openShop(context, shop.origin + '/');
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(e.message));
   const aid = await anonymousId(context);
   const at = await page.evaluate(() => {
     const at = Date.now();
+    // Refused when the core takes it, and alone: nothing thrown, the queue
+    // goes on.
+    clickstream('track', { toString() { throw new Error('a name that throws'); } });
     clickstream('track', 'queued');
     history.pushState({}, '', '/cart');  // the app moves on in the same task
     while (Date.now() < at + 300);       // and holds the main thread
@@ -273,6 +278,7 @@ test('an event keeps the time and page of its call, and its place among the comm
   assert.equal(new URL(queued.url).pathname, '/');
   assert.equal(new URL(later.url).pathname, '/cart');
   assert.equal(eventsOf(msgs, aid).filter((e) => e.name === 'after_reset').length, 0, 'tracked after the reset');
+  assert.deepEqual(errors, []);
   await context.close();
 });
 

@@ -260,11 +260,14 @@ function track(type, o) {
   pumpSoon();
 }
 // Gives the core the queued events, oldest first: for about `ms` (the
-// pump's share of a task, one event at least), or all.
+// pump's share of a task, one event at least), or all. An event the bridge
+// throws on (a name whose toString throws) is dropped alone, as the
+// command that queued it would have dropped it: the queue, the clock and
+// the pump carry on.
 function feed(ms) {
   for (var end = Date.now() + ms, c; (c = calls.shift()); ) {
     calledAt = c[2];
-    core.track(c[0], c[1]);
+    try { core.track(c[0], c[1]); } catch (x) {}
     if (Date.now() >= end) break;
   }
   calledAt = 0;
@@ -410,10 +413,11 @@ function start() {
 
 // A command: its name and up to four arguments (the most any takes).
 // Commands wait until the core is ready, then run in order; init runs first.
+// An unknown command, or one that throws, does nothing.
 function command(c, a, b, e, f) {
   if (!core && c != 'init' && c != 'ready') { waiting.push(arguments); return; }
   try {
-    if (api[c]) return api[c](a, b, e, f);
+    return api[c](a, b, e, f);
   } catch (x) {}
 }
 function call(a) { return command(a[0], a[1], a[2], a[3], a[4]); }
