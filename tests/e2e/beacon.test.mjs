@@ -76,40 +76,38 @@ test('a shopping visit: page views, SPA navigations, clicks, scroll, hover, a cu
   // in that round and every answer to a batch it sent, timed by wrappers
   // around setTimeout and fetch: the core taking the events, the pump's
   // sends, the store's writes), over the 200 calls and the 1.2 s after
-  // them, and over the lone calls and the 1.2 s after them.
-  // The wrapper is not in place in the
-  // first round: the first call of a burst arms a timer, and would pay for
-  // the wrapper.
+  // them, and over the lone calls and the 1.2 s after them. The wrappers
+  // are not in place in the first round: the first call of a burst arms a
+  // timer, and would pay for the wrapper.
   const timing = await page.evaluate(async () => {
     const timeout = window.setTimeout, wait = (ms) => new Promise((r) => timeout(r, ms)), start = performance.now();
     let own = 0, longestOwn = 0;
+    // 200 calls of f, each alone in a task of its own: their mean, in µs.
+    const alone = async (f) => {
+      let sum = 0;
+      for (let i = 0; i < 200; i++) {
+        await wait(0);
+        const t = performance.now();
+        f(i);
+        sum += performance.now() - t;
+      }
+      return sum / 200 * 1000;
+    };
     const round = async (name) => {
       const n = 200, t0 = performance.now();
       for (let i = 0; i < n; i++) clickstream('track', name, { i });
       const t1 = performance.now();
       await wait(1200);
       const burstOwn = own;
-      let alone = 0;
-      for (let i = 0; i < 200; i++) {
-        await wait(0);
-        const t = performance.now();
-        clickstream('track', name + '_alone', { i });
-        alone += performance.now() - t;
-      }
+      const lone = await alone((i) => clickstream('track', name + '_alone', { i }));
       await wait(1200);
-      return { burst: (t1 - t0) / n * 1000, alone: alone / 200 * 1000, burstOwn: burstOwn / n * 1000,
+      return { burst: (t1 - t0) / n * 1000, alone: lone, burstOwn: burstOwn / n * 1000,
         aloneOwn: (own - burstOwn) / 200 * 1000 };
     };
-    // The same loop around a Date.now() alone in its task: what the first
-    // code of a task costs on this page and machine, measured in the same
-    // run, for the lone figure to be read against.
-    let floor = 0;
-    for (let i = 0; i < 200; i++) {
-      await wait(0);
-      const t = performance.now();
-      Date.now();
-      floor += performance.now() - t;
-    }
+    // The same loop around a Date.now(): what the first code of a task costs
+    // on this page and machine, measured in the same run, for the lone
+    // figure to be read against.
+    const floor = await alone(() => Date.now());
     const first = await round('bench');
     // Timed: a callback of the beacon's, run as a task of its own.
     const timed = (f) => f && function () {
@@ -134,7 +132,7 @@ test('a shopping visit: page views, SPA navigations, clicks, scroll, hover, a cu
     const long = (from) => __long_tasks.filter((t) => t[0] >= from).map((t) => t[1]);
     return { long_tasks: long(0).length, longest_task_ms: Math.max(0, ...long(0)),
       long_tasks_in_rounds: long(start).length, longest_own_task_ms: longestOwn,
-      date_now_alone_us: floor / 200 * 1000, init_ms: clickstream.api.initMs, ready_ms: clickstream.api.readyMs,
+      date_now_alone_us: floor, init_ms: clickstream.api.initMs, ready_ms: clickstream.api.readyMs,
       track_us: first.burst, track_alone_us: first.alone,
       track_own_us: second.burstOwn, track_alone_own_us: second.aloneOwn };
   });

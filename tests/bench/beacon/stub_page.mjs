@@ -15,8 +15,8 @@
 // each 6 s after the last (the store's write and the batch have happened
 // and the session cookie is due to roll: what a click after a pause pays),
 // their mean and median, and as many Date.now() calls 6 s apart (what any
-// code pays in the first task after a quiet spell). PROFILE=1 adds a CDP CPU profile of 10 more runs:
-// the self time of what ran under the bridge's track(), heaviest first
+// code pays in the first task after a quiet spell). PROFILE=1 adds a CDP
+// CPU profile of 10 more runs: the self time of what ran under the bridge's track(), heaviest first
 // (serve the bundle's unminified clickstream.src.js in place of the main
 // script with SRC=1, for names). The stub answers /v1/config and takes
 // every batch with 200.
@@ -88,19 +88,22 @@ try {
   }
   times.sort((a, b) => a - b);
   tasks.sort((a, b) => a - b);
-  // Calls each in a task of its own, `gap` ms apart: their mean and median.
-  const spaced = (n, gap) => page.evaluate(async ([n, gap]) => {
+  // Calls each in a task of its own, `gap` ms apart (a track(), or a
+  // Date.now() with `now`): their mean and median, and the beacon's own
+  // tasks per call until 1.2 s after the last.
+  const spaced = (n, gap, now) => page.evaluate(async ([n, gap, now]) => {
+    const f = now ? () => Date.now() : (i) => clickstream('track', 'bench_alone', { i });
     const t = [], b0 = __beacon_ms;
     for (let i = 0; i < n; i++) {
       await new Promise((r) => __timeout(r, gap));
       const t0 = performance.now();
-      clickstream('track', 'bench_alone', { i });
+      f(i);
       t.push(performance.now() - t0);
     }
     await new Promise((r) => __timeout(r, 1200));
     t.sort((a, b) => a - b);
     return [t.reduce((s, v) => s + v, 0) / n * 1000, t[n >> 1] * 1000, (__beacon_ms - b0) / n * 1000];
-  }, [n, gap]);
+  }, [n, gap, now]);
   const us = (v) => v.toFixed(1);
   const alone = await spaced(100, 0);
   console.log(`first ${us(first)} fastest ${us(times[0])} p25 ${us(times[times.length >> 2])} ` +
@@ -112,17 +115,7 @@ try {
     // What any code pays there: a Date.now() alone in a task 6 s after the
     // last (the first task after a quiet spell runs cold: on a shared
     // 2-core machine an empty function then took 15-765 µs).
-    const idle = await page.evaluate(async (n) => {
-      const t = [];
-      for (let i = 0; i < n; i++) {
-        await new Promise((r) => __timeout(r, 6000));
-        const t0 = performance.now();
-        Date.now();
-        t.push(performance.now() - t0);
-      }
-      t.sort((a, b) => a - b);
-      return [t.reduce((s, v) => s + v, 0) / n * 1000, t[n >> 1] * 1000];
-    }, +process.env.SPARSE);
+    const idle = await spaced(+process.env.SPARSE, 6000, true);
     console.log(`a Date.now() 6 s after the last task: mean ${us(idle[0])} median ${us(idle[1])}`);
     const sparse = await spaced(+process.env.SPARSE, 6000);
     console.log(`after 6 s without events: mean ${us(sparse[0])} median ${us(sparse[1])} ` +
