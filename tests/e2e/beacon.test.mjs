@@ -4,10 +4,10 @@
 // and Kafka.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { newTopic, deleteTopics, readTopic, waitForMessages, eventsOf, Collector, Enrich, startShop, launch, openShop,
-  anonymousId, userAgent, artifacts } from './harness.mjs';
+  anonymousId, userAgent, artifacts, root } from './harness.mjs';
 
 let topic, collector, shop, browser;
 const sites = () => ({
@@ -183,6 +183,11 @@ test('a shopping visit: page views, SPA navigations, clicks, scroll, hover, a cu
   assert.equal(ctx.session_timeout_s, 1800);
   assert.match(ctx.tab_id, /^[0-9a-z]+$/);
   assert.equal(ev[0].headers.user_agent ?? ev[0].headers['user-agent'] ?? userAgent, userAgent);
+  // The SDK's name and version as the core was built with them.
+  const version = /CLICKSTREAM_SDK_VERSION "([^"]+)"/.exec(
+    readFileSync(join(root, 'sdk/include/clickstream/version.h'), 'utf8'))[1];
+  assert.deepEqual(msgs.find((m) => m.batch?.context.anonymous_id === aid).batch.sdk,
+    { name: 'clickstream-web', version });
   await context.close();
 });
 

@@ -52,10 +52,10 @@ function lsPut(k, v) {
   pumpSoon();
   return 1;
 }
+// A tab's id: unique among the site's tabs in one browser, and no secret,
+// so Math.random's 52 bits do.
 function rnd() {
-  var a = new Uint32Array(2);
-  crypto.getRandomValues(a);
-  return a[0].toString(36) + a[1].toString(36);
+  return Math.random().toString(36).slice(2);
 }
 
 // Cookies: the anonymous id and the session are the state every tab shares.
@@ -382,7 +382,7 @@ function start() {
     var c = r[0], s = w.screen || {}, tz;
     try { tz = Intl.DateTimeFormat().resolvedOptions().timeZone; } catch (e) {}
     var t1 = performance.now(), err = c.init({
-      site: opt.site, endpoint: endpoint, sdkVersion: '0.1.0', tabId: tab,
+      site: opt.site, endpoint: endpoint, tabId: tab,
       language: nav.language, timeZone: tz, screenW: s.width, screenH: s.height,
       viewportW: w.innerWidth, viewportH: w.innerHeight, webdriver: nav.webdriver ? 1 : 0,
       sessionTimeout: timeoutS, flushInterval: +lsGet('flush_interval_ms') || opt.flushInterval,
