@@ -119,7 +119,7 @@ test('a shopping visit: page views, SPA navigations, clicks, scroll, hover, a cu
       }
     };
     const fetch = window.fetch;
-    window.setTimeout = (f, ms) => timeout(timed(f), ms);
+    window.setTimeout = (f, ms, ...a) => timeout(timed(f), ms, ...a);
     // A batch's answer runs the pump too (its then callbacks).
     window.fetch = function () {
       const p = fetch.apply(this, arguments);

@@ -36,8 +36,8 @@ const runs = +(process.env.RUNS ?? 10);
 // __beacon_ms; the bench's own waits use the unwrapped __timeout.
 const html = `<!doctype html><html><head><title>stub</title><script>
 window.__beacon_ms = 0; window.__timeout = setTimeout;
-window.setTimeout = function (f, ms) { return __timeout(function () {
-  var t = performance.now(); try { f(); } finally { __beacon_ms += performance.now() - t; } }, ms); };
+window.setTimeout = function (f, ms, a) { return __timeout(function () {
+  var t = performance.now(); try { f(a); } finally { __beacon_ms += performance.now() - t; } }, ms); };
 !function(w,d,u,s){w.clickstream=w.clickstream||function(){(w.clickstream.q=w.clickstream.q||[]).push(arguments)};s=d.createElement('script');s.async=1;s.src=u;d.head.appendChild(s)}(window,document,'/cs/sdk/clickstream.js');
 clickstream('init', {site: 'demo'});
 </script></head><body><p style="height:3000px">stub</p></body></html>`;
