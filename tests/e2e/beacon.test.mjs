@@ -30,7 +30,7 @@ after(async () => {
   deleteTopics();
 });
 
-const person = () => browser.newContext({ userAgent, viewport: { width: 1280, height: 720 } });
+const person = () => browser.newContext({ userAgent, viewport: { width: 1280, height: 720 }, timezoneId: 'Europe/Lisbon' });
 const hasAll = (aid, pred) => (msgs) => pred(eventsOf(msgs, aid));
 
 test('a shopping visit: page views, SPA navigations, clicks, scroll, hover, a custom event and a conversion', async () => {
@@ -183,7 +183,9 @@ test('a shopping visit: page views, SPA navigations, clicks, scroll, hover, a cu
   assert.equal(ctx.session_timeout_s, 1800);
   assert.match(ctx.tab_id, /^[0-9a-z]+$/);
   assert.equal(ev[0].headers.user_agent ?? ev[0].headers['user-agent'] ?? userAgent, userAgent);
-  // The SDK's name and version as the core was built with them.
+  // The browser's zone (Temporal's, in Chromium), and the SDK's name and
+  // version as the core was built with them.
+  assert.equal(ctx.time_zone, 'Europe/Lisbon');
   const version = /CLICKSTREAM_SDK_VERSION "([^"]+)"/.exec(
     readFileSync(join(root, 'sdk/include/clickstream/version.h'), 'utf8'))[1];
   assert.deepEqual(msgs.find((m) => m.batch?.context.anonymous_id === aid).batch.sdk,
@@ -214,6 +216,17 @@ test('the beacon\'s scripts and wasm come gzipped, and what the page downloaded 
   assert.deepEqual(Object.keys(files).sort(), ['clickstream.js', 'clickstream.main.js', 'clickstream.wasm']);
   for (const [name, bytes] of Object.entries(files)) assert.ok(bytes > 0, name);
   writeFileSync(join(artifacts, 'beacon-download.json'), JSON.stringify(files));
+  await context.close();
+});
+
+test('where Temporal is missing the time zone comes from Intl', async () => {
+  const context = await person();
+  await context.addInitScript(() => { delete window.Temporal; });
+  const page = await openShop(context, shop.origin + '/');
+  const aid = await anonymousId(context);
+  await page.evaluate(() => clickstream('flush'));
+  const msgs = await waitForMessages(topic, hasAll(aid, (ev) => ev.some((e) => e.type === 'page_view')));
+  assert.equal(eventsOf(msgs, aid)[0].context.time_zone, 'Europe/Lisbon');
   await context.close();
 });
 
