@@ -36,12 +36,20 @@ const hasAll = (aid, pred) => (msgs) => pred(eventsOf(msgs, aid));
 test('a shopping visit: page views, SPA navigations, clicks, scroll, hover, a custom event and a conversion', async () => {
   const context = await person();
   // Long tasks (over 50 ms, whatever their cause) from the page's start, for
-  // the timing below.
+  // the timing below; and the beacon's scripts in long animation frames
+  // (Chromium names the script each task or promise callback ran from, its
+  // own time apart: over 50 ms, it is a long task the beacon caused).
   await context.addInitScript(() => {
     window.__long_tasks = [];
+    window.__beacon_scripts = [];
     try {
       new PerformanceObserver((l) => { for (const e of l.getEntries()) __long_tasks.push([e.startTime, e.duration]); })
         .observe({ type: 'longtask', buffered: true });
+      new PerformanceObserver((l) => {
+        for (const e of l.getEntries()) {
+          for (const s of e.scripts) if (/\/sdk\/clickstream/.test(s.sourceURL)) __beacon_scripts.push(s.duration);
+        }
+      }).observe({ type: 'long-animation-frame', buffered: true });
     } catch (e) {}
   });
   const page = await openShop(context, shop.origin + '/');
@@ -78,7 +86,9 @@ test('a shopping visit: page views, SPA navigations, clicks, scroll, hover, a cu
   // sends, the store's writes), over the 200 calls and the 1.2 s after
   // them, and over the lone calls and the 1.2 s after them. The wrappers
   // are not in place in the first round: the first call of a burst arms a
-  // timer, and would pay for the wrapper.
+  // timer, and would pay for the wrapper. There, and from the page's start,
+  // the long animation frames name the beacon's long tasks (their scripts
+  // from /sdk/): beacon_long_tasks, longest_beacon_script_ms.
   const timing = await page.evaluate(async () => {
     const timeout = window.setTimeout, wait = (ms) => new Promise((r) => timeout(r, ms)), start = performance.now();
     let own = 0, longestOwn = 0;
@@ -131,6 +141,8 @@ test('a shopping visit: page views, SPA navigations, clicks, scroll, hover, a cu
     await wait(100);
     const long = (from) => __long_tasks.filter((t) => t[0] >= from).map((t) => t[1]);
     return { long_tasks: long(0).length, longest_task_ms: Math.max(0, ...long(0)),
+      beacon_long_tasks: __beacon_scripts.filter((d) => d > 50).length,
+      longest_beacon_script_ms: Math.max(0, ...__beacon_scripts),
       long_tasks_in_rounds: long(start).length, longest_own_task_ms: longestOwn,
       date_now_alone_us: floor, init_ms: clickstream.api.initMs, ready_ms: clickstream.api.readyMs,
       track_us: first.burst, track_alone_us: first.alone,
