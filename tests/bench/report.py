@@ -184,6 +184,11 @@ def merge(paths, run=None):
     for p in paths:
         with open(p) as f:
             new = json.load(f)
+        # An area's run replaces all of that area's figures from earlier runs:
+        # a measure it no longer makes (renamed, dropped) goes with them.
+        this_run = os.path.basename(os.path.dirname(os.path.abspath(p)))
+        areas = {r["area"] for r in new}
+        doc["results"] = [x for x in doc["results"] if x["area"] not in areas or x.get("run") == this_run]
         for r in new:
             ref = r.get("reference")
             if ref and ref.get("value"):
