@@ -9,7 +9,6 @@
 #include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
-#include <zlib.h>
 
 #include <atomic>
 #include <map>
@@ -22,6 +21,7 @@
 
 #include "clickstream/http_transport.h"
 #include "clickstream/tracker.h"
+#include "support/gzip.h"
 #include "support/stack.h"
 
 namespace clickstream::test {
@@ -34,20 +34,6 @@ struct received {
     std::map<std::string, std::string> headers;  // names lower-cased
     std::string body;                            // inflated
 };
-
-std::string inflate_gzip(const std::string& in) {
-    z_stream z{};
-    if (inflateInit2(&z, 15 + 16) != Z_OK) return {};
-    std::string out(in.size() * 20 + 1024, '\0');
-    z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(in.data()));
-    z.avail_in = static_cast<uInt>(in.size());
-    z.next_out = reinterpret_cast<Bytef*>(out.data());
-    z.avail_out = static_cast<uInt>(out.size());
-    const int rc = inflate(&z, Z_FINISH);
-    out.resize(z.total_out);
-    inflateEnd(&z);
-    return rc == Z_STREAM_END ? out : std::string();
-}
 
 // A one-thread HTTP/1.1 server with a script of misbehaviour for POSTs.
 class flaky_collector {
@@ -163,7 +149,7 @@ private:
             if (got <= 0) return false;
             body.append(buf, static_cast<std::size_t>(got));
         }
-        r.body = r.headers["content-encoding"] == "gzip" ? inflate_gzip(body) : body;
+        r.body = r.headers["content-encoding"] == "gzip" ? gunzip(body).value_or("") : body;
         if (what == act::answer_503) {
             respond(fd, 503, "busy");
             return true;
