@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "support/http_client.h"
+#include "support/kafka_topics.h"
 
 namespace t = clickstream::test;
 using namespace std::chrono_literals;
@@ -45,41 +46,6 @@ rk_ptr make_client(rd_kafka_type_t type, const settings& extra,
     return rk_ptr(rk);
 }
 
-void create_topic(rd_kafka_t* rk, const std::string& name, int partitions) {
-    char err[512];
-    rd_kafka_NewTopic_t* topic =
-        rd_kafka_NewTopic_new(name.c_str(), partitions, 1, err, sizeof err);
-    ASSERT_NE(topic, nullptr) << err;
-    rd_kafka_queue_t* q = rd_kafka_queue_new(rk);
-    rd_kafka_CreateTopics(rk, &topic, 1, nullptr, q);
-    rd_kafka_event_t* ev = rd_kafka_queue_poll(q, 30000);
-    ASSERT_NE(ev, nullptr) << "no answer to CreateTopics";
-    const rd_kafka_CreateTopics_result_t* res = rd_kafka_event_CreateTopics_result(ev);
-    ASSERT_NE(res, nullptr);
-    size_t n = 0;
-    const rd_kafka_topic_result_t** results = rd_kafka_CreateTopics_result_topics(res, &n);
-    ASSERT_EQ(n, 1U);
-    EXPECT_EQ(rd_kafka_topic_result_error(results[0]), RD_KAFKA_RESP_ERR_NO_ERROR)
-        << rd_kafka_topic_result_error_string(results[0]);
-    rd_kafka_event_destroy(ev);
-    rd_kafka_queue_destroy(q);
-    rd_kafka_NewTopic_destroy(topic);
-}
-
-// Partition count of a topic from the broker's metadata, or -1 if unknown.
-int partitions_of(rd_kafka_t* rk, const std::string& name) {
-    rd_kafka_topic_t* topic = rd_kafka_topic_new(rk, name.c_str(), nullptr);
-    const rd_kafka_metadata_t* md = nullptr;
-    int count = -1;
-    if (rd_kafka_metadata(rk, 0, topic, &md, 10000) == RD_KAFKA_RESP_ERR_NO_ERROR) {
-        if (md->topic_cnt == 1 && md->topics[0].err == RD_KAFKA_RESP_ERR_NO_ERROR)
-            count = md->topics[0].partition_cnt;
-        rd_kafka_metadata_destroy(md);
-    }
-    rd_kafka_topic_destroy(topic);
-    return count;
-}
-
 struct delivery_count {
     int ok = 0;
     int failed = 0;
@@ -103,9 +69,9 @@ TEST(stack, topics_exist_with_configured_partitions) {
     rk_ptr rk = make_client(RD_KAFKA_PRODUCER, {});
     for (const char* name :
          {"clickstream.raw", "clickstream.clean", "clickstream.bots", "clickstream.dlq"}) {
-        EXPECT_GE(partitions_of(rk.get(), name), 1) << name;
+        EXPECT_GE(t::partitions_of(rk.get(), name), 1) << name;
     }
-    EXPECT_EQ(partitions_of(rk.get(), "clickstream.raw"), 4) << "default partition count is 4";
+    EXPECT_EQ(t::partitions_of(rk.get(), "clickstream.raw"), 4) << "default partition count is 4";
 }
 
 TEST(stack, kafka_round_trip_keeps_bytes_keys_and_headers) {
@@ -117,7 +83,7 @@ TEST(stack, kafka_round_trip_keeps_bytes_keys_and_headers) {
                                rd_kafka_conf_set_opaque(conf, &delivered);
                            });
     ASSERT_TRUE(p);
-    create_topic(p.get(), topic, 2);
+    ASSERT_EQ(t::make_topic(t::kafka_bootstrap(), topic, 2), "");
 
     constexpr int kMessages = 200;
     std::set<std::string> sent;
@@ -167,6 +133,7 @@ TEST(stack, kafka_round_trip_keeps_bytes_keys_and_headers) {
     rd_kafka_consumer_close(consumer.get());
     EXPECT_EQ(got.size(), sent.size()) << "every message comes back exactly once";
     EXPECT_EQ(std::set<std::string>(got.begin(), got.end()), sent);
+    EXPECT_EQ(t::delete_topics(t::kafka_bootstrap(), {topic}), "");
 }
 
 TEST(stack, clickhouse_round_trip_over_http) {

@@ -46,6 +46,7 @@
 #include "collector/service.h"
 #include "common/config.h"
 #include "common/kafka/producer.h"
+#include "support/kafka_topics.h"
 
 namespace {
 
@@ -272,77 +273,19 @@ int measure(const col::collector_options& o, const std::string& body, double sec
 
 // --- topic chores (librdkafka's admin API) ------------------------------------
 
-rd_kafka_event_t* admin_wait(rd_kafka_queue_t* q, rd_kafka_event_type_t type) {
-    rd_kafka_event_t* ev = rd_kafka_queue_poll(q, 60000);
-    if (ev == nullptr) die("no answer from the admin API");
-    if (rd_kafka_event_type(ev) != type) die("unexpected admin answer");
-    return ev;
-}
-
 int topic_create(const col::collector_options& o, int partitions) {
-    char err[512];
-    rd_kafka_t* rk = rd_kafka_new(
-        RD_KAFKA_PRODUCER, make_conf({{"bootstrap.servers", o.kafka.brokers}}), err, sizeof err);
-    if (rk == nullptr) die(err);
-    rd_kafka_NewTopic_t* nt =
-        rd_kafka_NewTopic_new(o.topic.c_str(), partitions, 1, err, sizeof err);
-    if (nt == nullptr) die(err);
     // A safety net if the run is killed before it deletes the topic.
-    rd_kafka_NewTopic_set_config(nt, "retention.bytes", "1073741824");
-    rd_kafka_NewTopic_set_config(nt, "segment.bytes", "134217728");
-    rd_kafka_queue_t* q = rd_kafka_queue_new(rk);
-    rd_kafka_CreateTopics(rk, &nt, 1, nullptr, q);
-    rd_kafka_event_t* ev = admin_wait(q, RD_KAFKA_EVENT_CREATETOPICS_RESULT);
-    std::size_t n = 0;
-    const rd_kafka_topic_result_t** r =
-        rd_kafka_CreateTopics_result_topics(rd_kafka_event_CreateTopics_result(ev), &n);
-    if (n != 1 || rd_kafka_topic_result_error(r[0]) != RD_KAFKA_RESP_ERR_NO_ERROR) {
-        die("create ", o.topic, ": ",
-            n == 1 ? rd_kafka_topic_result_error_string(r[0]) : "no result");
-    }
-    rd_kafka_event_destroy(ev);
-    rd_kafka_NewTopic_destroy(nt);
-    // A new topic's metadata can take a moment to appear.
-    bool ready = false;
-    for (int i = 0; i < 100 && !ready; ++i) {
-        rd_kafka_topic_t* t = rd_kafka_topic_new(rk, o.topic.c_str(), nullptr);
-        const rd_kafka_metadata_t* md = nullptr;
-        if (rd_kafka_metadata(rk, 0, t, &md, 5000) == RD_KAFKA_RESP_ERR_NO_ERROR) {
-            ready = md->topic_cnt == 1 && md->topics[0].err == RD_KAFKA_RESP_ERR_NO_ERROR &&
-                    md->topics[0].partition_cnt == partitions;
-            rd_kafka_metadata_destroy(md);
-        }
-        rd_kafka_topic_destroy(t);
-        if (!ready) std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    }
-    rd_kafka_queue_destroy(q);
-    rd_kafka_destroy(rk);
-    if (!ready) die("topic ", o.topic, " made but its metadata never showed");
+    const auto why = clickstream::test::make_topic(
+        o.kafka.brokers, o.topic, partitions,
+        {{"retention.bytes", "1073741824"}, {"segment.bytes", "134217728"}}, 60000);
+    if (!why.empty()) die("create ", why);
     return 0;
 }
 
 int topic_delete(const col::collector_options& o) {
-    char err[512];
-    rd_kafka_t* rk = rd_kafka_new(
-        RD_KAFKA_PRODUCER, make_conf({{"bootstrap.servers", o.kafka.brokers}}), err, sizeof err);
-    if (rk == nullptr) die(err);
-    rd_kafka_DeleteTopic_t* dt = rd_kafka_DeleteTopic_new(o.topic.c_str());
-    rd_kafka_queue_t* q = rd_kafka_queue_new(rk);
-    rd_kafka_DeleteTopics(rk, &dt, 1, nullptr, q);
-    rd_kafka_event_t* ev = admin_wait(q, RD_KAFKA_EVENT_DELETETOPICS_RESULT);
-    std::size_t n = 0;
-    const rd_kafka_topic_result_t** r =
-        rd_kafka_DeleteTopics_result_topics(rd_kafka_event_DeleteTopics_result(ev), &n);
-    const bool ok = n == 1 && rd_kafka_topic_result_error(r[0]) == RD_KAFKA_RESP_ERR_NO_ERROR;
-    if (!ok) {
-        std::cerr << "collector_ceiling: delete " << o.topic << ": "
-                  << (n == 1 ? rd_kafka_topic_result_error_string(r[0]) : "no result") << "\n";
-    }
-    rd_kafka_event_destroy(ev);
-    rd_kafka_DeleteTopic_destroy(dt);
-    rd_kafka_queue_destroy(q);
-    rd_kafka_destroy(rk);
-    return ok ? 0 : 1;
+    const auto why = clickstream::test::delete_topics(o.kafka.brokers, {o.topic}, 60000);
+    if (!why.empty()) std::cerr << "collector_ceiling: delete " << why << "\n";
+    return why.empty() ? 0 : 1;
 }
 
 std::string read_file(const std::string& path) {

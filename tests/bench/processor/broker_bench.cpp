@@ -61,6 +61,7 @@
 #include "processor/stage/enrich_stage.h"
 #include "processor/stage/kafka_io.h"
 #include "processor/stage/options.h"
+#include "support/kafka_topics.h"
 #include "support/memory_stage_io.h"
 #include "traffic.h"
 
@@ -209,64 +210,20 @@ rd_kafka_t* client(rd_kafka_type_t type, const std::string& group = "") {
 }
 
 void create_topic(const std::string& name, int partitions) {
-    rd_kafka_t* rk = client(RD_KAFKA_PRODUCER);
-    char err[512];
-    rd_kafka_NewTopic_t* topic =
-        rd_kafka_NewTopic_new(name.c_str(), partitions, 1, err, sizeof err);
-    rd_kafka_queue_t* q = rd_kafka_queue_new(rk);
-    rd_kafka_CreateTopics(rk, &topic, 1, nullptr, q);
-    rd_kafka_event_t* ev = rd_kafka_queue_poll(q, 30000);
-    if (ev == nullptr) die("no answer to CreateTopics");
-    std::size_t n = 0;
-    const auto** results =
-        rd_kafka_CreateTopics_result_topics(rd_kafka_event_CreateTopics_result(ev), &n);
-    if (n != 1 || rd_kafka_topic_result_error(results[0]) != RD_KAFKA_RESP_ERR_NO_ERROR) {
-        die("cannot create topic " + name);
+    if (const auto why = clickstream::test::make_topic(brokers(), name, partitions); !why.empty()) {
+        die("cannot create topic " + why);
     }
-    rd_kafka_event_destroy(ev);
-    rd_kafka_queue_destroy(q);
-    rd_kafka_NewTopic_destroy(topic);
-    // A new topic's metadata can take a moment to appear.
-    for (int i = 0; i < 100; ++i) {
-        rd_kafka_topic_t* t = rd_kafka_topic_new(rk, name.c_str(), nullptr);
-        const rd_kafka_metadata_t* md = nullptr;
-        bool ready = false;
-        if (rd_kafka_metadata(rk, 0, t, &md, 5000) == RD_KAFKA_RESP_ERR_NO_ERROR) {
-            ready = md->topic_cnt == 1 && md->topics[0].err == RD_KAFKA_RESP_ERR_NO_ERROR &&
-                    md->topics[0].partition_cnt == partitions;
-            rd_kafka_metadata_destroy(md);
-        }
-        rd_kafka_topic_destroy(t);
-        if (ready) break;
-        std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    }
-    rd_kafka_destroy(rk);
 }
 
 // Deletes the run's topics and consumer group: the broker is shared, and a
 // benchmark leaves nothing behind. Failures are reported, not fatal (the
 // figures stand).
 void delete_run(const std::vector<std::string>& topics, const std::string& group) {
+    if (const auto why = clickstream::test::delete_topics(brokers(), topics); !why.empty()) {
+        std::cerr << "processor_broker_bench: cannot delete topics: " << why << "\n";
+    }
     rd_kafka_t* rk = client(RD_KAFKA_PRODUCER);
     rd_kafka_queue_t* q = rd_kafka_queue_new(rk);
-    std::vector<rd_kafka_DeleteTopic_t*> del;
-    for (const auto& t : topics) del.push_back(rd_kafka_DeleteTopic_new(t.c_str()));
-    rd_kafka_DeleteTopics(rk, del.data(), del.size(), nullptr, q);
-    if (rd_kafka_event_t* ev = rd_kafka_queue_poll(q, 30000); ev == nullptr) {
-        std::cerr << "processor_broker_bench: no answer to DeleteTopics\n";
-    } else {
-        std::size_t n = 0;
-        const auto** results =
-            rd_kafka_DeleteTopics_result_topics(rd_kafka_event_DeleteTopics_result(ev), &n);
-        for (std::size_t i = 0; i < n; ++i) {
-            if (rd_kafka_topic_result_error(results[i]) != RD_KAFKA_RESP_ERR_NO_ERROR) {
-                std::cerr << "processor_broker_bench: cannot delete topic "
-                          << rd_kafka_topic_result_name(results[i]) << "\n";
-            }
-        }
-        rd_kafka_event_destroy(ev);
-    }
-    rd_kafka_DeleteTopic_destroy_array(del.data(), del.size());
     rd_kafka_DeleteGroup_t* g = rd_kafka_DeleteGroup_new(group.c_str());
     rd_kafka_DeleteGroups(rk, &g, 1, nullptr, q);
     if (rd_kafka_event_t* ev = rd_kafka_queue_poll(q, 30000); ev == nullptr) {

@@ -29,6 +29,8 @@
 #include <thread>
 #include <vector>
 
+#include "support/kafka_topics.h"
+
 namespace {
 
 double wall_ms() {
@@ -69,23 +71,9 @@ rd_kafka_t* make(rd_kafka_type_t type, const std::string& brokers) {
     return rk;
 }
 
-int partitions_of(rd_kafka_t* rk, const std::string& topic) {
-    rd_kafka_topic_t* t = rd_kafka_topic_new(rk, topic.c_str(), nullptr);
-    const rd_kafka_metadata_t* md = nullptr;
-    int n = -1;
-    if (rd_kafka_metadata(rk, 0, t, &md, 10000) == RD_KAFKA_RESP_ERR_NO_ERROR) {
-        if (md->topic_cnt == 1 && md->topics[0].err == RD_KAFKA_RESP_ERR_NO_ERROR) {
-            n = md->topics[0].partition_cnt;
-        }
-        rd_kafka_metadata_destroy(md);
-    }
-    rd_kafka_topic_destroy(t);
-    return n;
-}
-
 // Assigns every partition of `topic` to `rk` at `offset`; the partition count.
 int assign_all(rd_kafka_t* rk, const std::string& topic, int64_t offset) {
-    const int parts = partitions_of(rk, topic);
+    const int parts = clickstream::test::partitions_of(rk, topic);
     if (parts <= 0) {
         std::cerr << "no topic " << topic << "\n";
         return parts;
@@ -99,61 +87,11 @@ int assign_all(rd_kafka_t* rk, const std::string& topic, int64_t offset) {
     return parts;
 }
 
-int create(const std::string& brokers, const std::string& topic, int partitions) {
-    char err[512];
-    rd_kafka_t* rk = make(RD_KAFKA_PRODUCER, brokers);
-    if (rk == nullptr) return 1;
-    rd_kafka_NewTopic_t* nt = rd_kafka_NewTopic_new(topic.c_str(), partitions, 1, err, sizeof err);
-    rd_kafka_queue_t* q = rd_kafka_queue_new(rk);
-    rd_kafka_CreateTopics(rk, &nt, 1, nullptr, q);
-    rd_kafka_event_t* ev = rd_kafka_queue_poll(q, 30000);
-    int rc = 1;
-    if (ev != nullptr) {
-        size_t n = 0;
-        const auto** r =
-            rd_kafka_CreateTopics_result_topics(rd_kafka_event_CreateTopics_result(ev), &n);
-        rc = n == 1 && rd_kafka_topic_result_error(r[0]) == RD_KAFKA_RESP_ERR_NO_ERROR ? 0 : 1;
-        if (rc != 0 && n == 1) std::cerr << rd_kafka_topic_result_error_string(r[0]) << "\n";
-        rd_kafka_event_destroy(ev);
-    }
-    rd_kafka_queue_destroy(q);
-    rd_kafka_NewTopic_destroy(nt);
-    // A new topic's metadata can take a moment to appear.
-    for (int i = 0; rc == 0 && i < 100 && partitions_of(rk, topic) != partitions; ++i) {
-        rd_kafka_poll(rk, 100);
-    }
-    rd_kafka_destroy(rk);
-    return rc;
-}
-
-int delete_topics(const std::string& brokers, const std::vector<std::string>& topics) {
-    rd_kafka_t* rk = make(RD_KAFKA_PRODUCER, brokers);
-    if (rk == nullptr) return 1;
-    std::vector<rd_kafka_DeleteTopic_t*> doomed;
-    for (const auto& t : topics) doomed.push_back(rd_kafka_DeleteTopic_new(t.c_str()));
-    rd_kafka_queue_t* q = rd_kafka_queue_new(rk);
-    rd_kafka_DeleteTopics(rk, doomed.data(), doomed.size(), nullptr, q);
-    rd_kafka_event_t* ev = rd_kafka_queue_poll(q, 30000);
-    int rc = 1;
-    if (ev == nullptr) {
-        std::cerr << "no answer to DeleteTopics\n";
-    } else {
-        size_t n = 0;
-        const auto** r =
-            rd_kafka_DeleteTopics_result_topics(rd_kafka_event_DeleteTopics_result(ev), &n);
-        rc = n == topics.size() ? 0 : 1;
-        for (size_t i = 0; i < n; ++i) {
-            if (rd_kafka_topic_result_error(r[i]) == RD_KAFKA_RESP_ERR_NO_ERROR) continue;
-            std::cerr << rd_kafka_topic_result_name(r[i]) << ": "
-                      << rd_kafka_topic_result_error_string(r[i]) << "\n";
-            rc = 1;
-        }
-        rd_kafka_event_destroy(ev);
-    }
-    rd_kafka_queue_destroy(q);
-    rd_kafka_DeleteTopic_destroy_array(doomed.data(), doomed.size());
-    rd_kafka_destroy(rk);
-    return rc;
+// The admin commands: 0, or 1 with what went wrong on stderr.
+int report(const std::string& why) {
+    if (why.empty()) return 0;
+    std::cerr << why << "\n";
+    return 1;
 }
 
 int read(const std::string& brokers, const std::string& topic) {
@@ -293,9 +231,14 @@ int main(int argc, char** argv) {
         return 2;
     }
     const std::string brokers = argv[1], cmd = argv[2], topic = argv[3];
-    if (cmd == "create") return create(brokers, topic, argc > 4 ? std::stoi(argv[4]) : 2);
-    if (cmd == "delete")
-        return delete_topics(brokers, std::vector<std::string>(argv + 3, argv + argc));
+    if (cmd == "create") {
+        return report(
+            clickstream::test::make_topic(brokers, topic, argc > 4 ? std::stoi(argv[4]) : 2));
+    }
+    if (cmd == "delete") {
+        return report(clickstream::test::delete_topics(
+            brokers, std::vector<std::string>(argv + 3, argv + argc)));
+    }
     if (cmd == "read") return read(brokers, topic);
     if (cmd == "produce") return produce(brokers, topic, false);
     if (cmd == "produce-timed") return produce(brokers, topic, true);

@@ -1,64 +1,54 @@
 // Topics for integration tests on a real broker (the stack's, or a
-// private_kafka's): make one with librdkafka's admin API, read one back from
-// the start through common's consumer. Header-only: a test that includes it
-// links librdkafka and clickstream::common itself.
+// private_kafka's): make one (support/kafka_topics.h), deleted when the test
+// program ends if it is the stack's, and read one back from the start through
+// common's consumer. Header-only: a test that includes it links librdkafka
+// and clickstream::common itself.
 #pragma once
 
 #include <gtest/gtest.h>
-#include <librdkafka/rdkafka.h>
 
 #include <chrono>
 #include <functional>
+#include <iostream>
 #include <sstream>
 #include <string>
 #include <string_view>
-#include <thread>
 #include <vector>
 
 #include "common/kafka/consumer.h"
 #include "common/log.h"
+#include "support/kafka_topics.h"
 #include "support/stack.h"
 
 namespace clickstream::test {
 
-// Creates `name` with librdkafka's admin API and waits until its metadata shows.
+// The topics create_topic made on the stack's broker, deleted when the test
+// program ends (a private_kafka's go with their broker).
+inline std::vector<std::string>& stack_topics_made() {
+    static std::vector<std::string> made;
+    return made;
+}
+
+class delete_stack_topics : public ::testing::Environment {
+public:
+    void TearDown() override {
+        // Short: a broker that is gone by then must not hold the program.
+        const auto why = delete_topics(kafka_bootstrap(), stack_topics_made(), 10000);
+        if (!why.empty()) std::cerr << "could not delete the test's topics: " << why << "\n";
+        stack_topics_made().clear();
+    }
+};
+
+// Registered once per program, before main runs the tests.
+inline ::testing::Environment* const delete_stack_topics_at_exit =
+    ::testing::AddGlobalTestEnvironment(new delete_stack_topics);
+
+// Creates `name` and waits until its metadata shows (support/kafka_topics.h).
 inline void create_topic(const std::string& name, int partitions = 2,
                          const std::string& brokers = kafka_bootstrap()) {
-    char err[512];
-    rd_kafka_conf_t* conf = rd_kafka_conf_new();
-    rd_kafka_conf_set(conf, "bootstrap.servers", brokers.c_str(), err, sizeof err);
-    rd_kafka_t* rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, err, sizeof err);
-    ASSERT_NE(rk, nullptr) << err;
-    rd_kafka_NewTopic_t* topic =
-        rd_kafka_NewTopic_new(name.c_str(), partitions, 1, err, sizeof err);
-    rd_kafka_queue_t* q = rd_kafka_queue_new(rk);
-    rd_kafka_CreateTopics(rk, &topic, 1, nullptr, q);
-    rd_kafka_event_t* ev = rd_kafka_queue_poll(q, 30000);
-    ASSERT_NE(ev, nullptr) << "no answer to CreateTopics";
-    size_t n = 0;
-    const auto** results =
-        rd_kafka_CreateTopics_result_topics(rd_kafka_event_CreateTopics_result(ev), &n);
-    ASSERT_EQ(n, 1U);
-    EXPECT_EQ(rd_kafka_topic_result_error(results[0]), RD_KAFKA_RESP_ERR_NO_ERROR)
-        << rd_kafka_topic_result_error_string(results[0]);
-    rd_kafka_event_destroy(ev);
-    rd_kafka_queue_destroy(q);
-    rd_kafka_NewTopic_destroy(topic);
-    // A new topic's metadata can take a moment to appear.
-    for (int i = 0; i < 100; ++i) {
-        rd_kafka_topic_t* t = rd_kafka_topic_new(rk, name.c_str(), nullptr);
-        const rd_kafka_metadata_t* md = nullptr;
-        bool ready = false;
-        if (rd_kafka_metadata(rk, 0, t, &md, 5000) == RD_KAFKA_RESP_ERR_NO_ERROR) {
-            ready = md->topic_cnt == 1 && md->topics[0].err == RD_KAFKA_RESP_ERR_NO_ERROR &&
-                    md->topics[0].partition_cnt == partitions;
-            rd_kafka_metadata_destroy(md);
-        }
-        rd_kafka_topic_destroy(t);
-        if (ready) break;
-        std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    }
-    rd_kafka_destroy(rk);
+    const auto why = make_topic(brokers, name, partitions);
+    ASSERT_EQ(why, "");
+    if (brokers == kafka_bootstrap()) stack_topics_made().push_back(name);
 }
 
 using consumed = std::vector<common::kafka::consumed_message>;

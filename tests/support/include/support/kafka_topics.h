@@ -1,0 +1,140 @@
+// Topics on a real broker through librdkafka's admin API, for the tests,
+// the benchmarks and test_kafka_tool. Header-only and free of any test
+// framework: a user links librdkafka itself. Each call answers "" or what
+// went wrong, naming the topic.
+#pragma once
+
+#include <librdkafka/rdkafka.h>
+
+#include <chrono>
+#include <cstddef>
+#include <string>
+#include <thread>
+#include <utility>
+#include <vector>
+
+namespace clickstream::test {
+
+using topic_configs = std::vector<std::pair<std::string, std::string>>;
+
+// The topic's partition count as the broker's metadata shows it; -1 where
+// it shows no such topic.
+inline int partitions_of(rd_kafka_t* rk, const std::string& topic) {
+    rd_kafka_topic_t* t = rd_kafka_topic_new(rk, topic.c_str(), nullptr);
+    const rd_kafka_metadata_t* md = nullptr;
+    int n = -1;
+    if (rd_kafka_metadata(rk, 0, t, &md, 5000) == RD_KAFKA_RESP_ERR_NO_ERROR) {
+        if (md->topic_cnt == 1 && md->topics[0].err == RD_KAFKA_RESP_ERR_NO_ERROR) {
+            n = md->topics[0].partition_cnt;
+        }
+        rd_kafka_metadata_destroy(md);
+    }
+    rd_kafka_topic_destroy(t);
+    return n;
+}
+
+namespace detail {
+
+// An admin client (a producer that sends nothing), or nullptr with `why` set.
+inline rd_kafka_t* admin_client(const std::string& brokers, std::string& why) {
+    char err[512];
+    rd_kafka_conf_t* conf = rd_kafka_conf_new();
+    if (rd_kafka_conf_set(conf, "bootstrap.servers", brokers.c_str(), err, sizeof err) !=
+        RD_KAFKA_CONF_OK) {
+        rd_kafka_conf_destroy(conf);
+        why = err;
+        return nullptr;
+    }
+    rd_kafka_t* rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, err, sizeof err);  // owns conf
+    if (rk == nullptr) why = err;
+    return rk;
+}
+
+// What went wrong in an admin call's answer for `names`: each topic's
+// failure as "<topic>: <reason>", "; "-separated, or the whole call's
+// ("<topics>: <reason>"); "" when every topic came through.
+inline std::string topic_errors(rd_kafka_event_t* ev, const std::vector<std::string>& names) {
+    std::string all;
+    for (const auto& n : names) all += (all.empty() ? "" : ", ") + n;
+    if (ev == nullptr) return all + ": no answer from the broker's admin API";
+    if (rd_kafka_event_error(ev) != RD_KAFKA_RESP_ERR_NO_ERROR) {
+        return all + ": " + rd_kafka_event_error_string(ev);
+    }
+    std::size_t n = 0;
+    const rd_kafka_topic_result_t** r = nullptr;
+    if (const auto* created = rd_kafka_event_CreateTopics_result(ev)) {
+        r = rd_kafka_CreateTopics_result_topics(created, &n);
+    } else if (const auto* deleted = rd_kafka_event_DeleteTopics_result(ev)) {
+        r = rd_kafka_DeleteTopics_result_topics(deleted, &n);
+    }
+    std::string why =
+        n == names.size() ? "" : all + ": an answer for " + std::to_string(n) + " of them";
+    for (std::size_t i = 0; i < n; ++i) {
+        if (rd_kafka_topic_result_error(r[i]) == RD_KAFKA_RESP_ERR_NO_ERROR) continue;
+        why += (why.empty() ? "" : "; ") + std::string(rd_kafka_topic_result_name(r[i])) + ": " +
+               rd_kafka_topic_result_error_string(r[i]);
+    }
+    return why;
+}
+
+}  // namespace detail
+
+// Creates `name` (replication 1, `configs` as its settings) and waits until
+// the metadata shows all its partitions: a new topic's can take a moment.
+inline std::string make_topic(const std::string& brokers, const std::string& name, int partitions,
+                              const topic_configs& configs = {}, int timeout_ms = 30000) {
+    std::string why;
+    rd_kafka_t* rk = detail::admin_client(brokers, why);
+    if (rk == nullptr) return name + ": " + why;
+    char err[512];
+    rd_kafka_NewTopic_t* nt = rd_kafka_NewTopic_new(name.c_str(), partitions, 1, err, sizeof err);
+    if (nt == nullptr) why = name + ": " + err;
+    for (const auto& [key, value] : configs) {
+        if (!why.empty()) break;
+        if (rd_kafka_NewTopic_set_config(nt, key.c_str(), value.c_str()) !=
+            RD_KAFKA_RESP_ERR_NO_ERROR) {
+            why = name + ": bad setting " + key;
+        }
+    }
+    if (why.empty()) {
+        rd_kafka_queue_t* q = rd_kafka_queue_new(rk);
+        rd_kafka_CreateTopics(rk, &nt, 1, nullptr, q);
+        rd_kafka_event_t* ev = rd_kafka_queue_poll(q, timeout_ms);
+        why = detail::topic_errors(ev, {name});
+        if (ev != nullptr) rd_kafka_event_destroy(ev);
+        rd_kafka_queue_destroy(q);
+    }
+    if (nt != nullptr) rd_kafka_NewTopic_destroy(nt);
+    for (int i = 0; why.empty() && partitions_of(rk, name) != partitions; ++i) {
+        if (i == 100) {
+            why = name + ": made, but its metadata never showed";
+            break;
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    rd_kafka_destroy(rk);
+    return why;
+}
+
+// Deletes the topics (a test's own, when it is done with them).
+inline std::string delete_topics(const std::string& brokers, const std::vector<std::string>& names,
+                                 int timeout_ms = 30000) {
+    if (names.empty()) return "";
+    std::string why;
+    rd_kafka_t* rk = detail::admin_client(brokers, why);
+    if (rk == nullptr) return why;  // names no topic: the client itself failed
+    std::vector<rd_kafka_DeleteTopic_t*> doomed;
+    doomed.reserve(names.size());
+    for (const auto& t : names) doomed.push_back(rd_kafka_DeleteTopic_new(t.c_str()));
+    rd_kafka_queue_t* q = rd_kafka_queue_new(rk);
+    rd_kafka_DeleteTopics(rk, doomed.data(), doomed.size(), nullptr, q);
+    rd_kafka_event_t* ev = rd_kafka_queue_poll(q, timeout_ms);
+    why = detail::topic_errors(ev, names);
+    if (ev != nullptr) rd_kafka_event_destroy(ev);
+    rd_kafka_queue_destroy(q);
+    rd_kafka_DeleteTopic_destroy_array(doomed.data(), doomed.size());
+    rd_kafka_destroy(rk);
+    return why;
+}
+
+}  // namespace clickstream::test
