@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <map>
+#include <tuple>
 
 #include "processor/analysis/identity.h"
 
@@ -377,6 +378,23 @@ result<attribution_result> run_attribution(const attribution_options& o, query_r
     } catch (const std::exception& e) {
         return failure<error>{{errc::bad_answer, e.what()}};
     }
+    // ClickHouse returns the groups in no set order, and a floating-point
+    // sum depends on the order of its terms: sorted, the same sessions give
+    // the same credits to the last bit in every run.
+    const auto touch_key = [](const touch& t) { return std::tie(t.value, t.direct, t.at_ms); };
+    std::sort(journeys.begin(), journeys.end(), [&](const journey& a, const journey& b) {
+        if (std::tie(a.converted_at_ms, a.conversions, a.revenue) !=
+            std::tie(b.converted_at_ms, b.conversions, b.revenue)) {
+            return std::tie(a.converted_at_ms, a.conversions, a.revenue) <
+                   std::tie(b.converted_at_ms, b.conversions, b.revenue);
+        }
+        return std::lexicographical_compare(
+            a.touches.begin(), a.touches.end(), b.touches.begin(), b.touches.end(),
+            [&](const touch& x, const touch& y) { return touch_key(x) < touch_key(y); });
+    });
+    std::sort(nulls.begin(), nulls.end(), [](const null_transition& a, const null_transition& b) {
+        return std::tie(a.from, a.to, a.count) < std::tie(b.from, b.to, b.count);
+    });
     return attribute(journeys, nulls, o.settings);
 }
 

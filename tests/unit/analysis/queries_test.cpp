@@ -290,6 +290,37 @@ TEST(analysis_queries, attribution_reads_journeys_and_null_path_steps) {
     EXPECT_EQ(run_attribution(o, db).error().code, errc::bad_answer);
 }
 
+TEST(analysis_queries, attribution_credits_do_not_depend_on_the_order_of_the_answer) {
+    const auto o = *parse_attribution_params({{"lookback", "2d"}}, now);
+    const std::int64_t t = 1'794'000'000'000;
+    // Revenues whose sum depends on the order it is taken in: (0.1 + 0.2) +
+    // 0.3 and (0.3 + 0.2) + 0.1 differ in their last bit.
+    auto row = [&](const char* value, std::int64_t at, double revenue) {
+        return json::array({0, json::array({value}), json::array({0}),
+                            json::array({std::to_string(at)}), std::to_string(at), 1, revenue,
+                            "1"});
+    };
+    std::vector<json> rows = {
+        row("email", t - 3000, 0.1),
+        row("email", t - 2000, 0.2),
+        row("email", t - 1000, 0.3),
+        row("ads", t - 500, 0.7),
+        json::array({1, json::array({"", "ads"}), json::array(), json::array(), 0, 0, 0, "2"}),
+        json::array({1, json::array({"ads", ""}), json::array(), json::array(), 0, 0, 0, "2"})};
+    std::string first;
+    for (int order = 0; order < 2; ++order) {
+        test::fake_query_runner db;
+        db.answer({});  // no split point
+        db.answer(rows);
+        auto r = run_attribution(o, db);
+        ASSERT_TRUE(r) << r.error().message;
+        const auto text = to_json(o, *r).dump();
+        if (order == 0) first = text;
+        EXPECT_EQ(text, first) << "the answer reversed";
+        std::reverse(rows.begin(), rows.end());
+    }
+}
+
 TEST(analysis_queries, attribution_reads_in_one_piece_without_a_split_point) {
     const auto o = *parse_attribution_params({}, now);
     test::fake_query_runner db;
