@@ -6,7 +6,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { newTopic, deleteTopics, readTopic, waitForMessages, eventsOf, Collector, Enrich, startShop, launch, openShop,
+import { newTopic, deleteMade, readTopic, waitForMessages, eventsOf, Collector, Enrich, startShop, launch, openShop,
   anonymousId, userAgent, artifacts, root } from './harness.mjs';
 
 let topic, collector, shop, browser;
@@ -27,7 +27,7 @@ after(async () => {
   await browser?.close();
   await collector?.stop();
   shop?.close();
-  deleteTopics();
+  deleteMade();
 });
 
 const person = () => browser.newContext({ userAgent, viewport: { width: 1280, height: 720 }, timezoneId: 'Europe/Lisbon' });

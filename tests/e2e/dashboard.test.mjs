@@ -10,7 +10,7 @@ import { mkdtempSync, writeFileSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { root, build, artifacts, launch, userAgent, deleteTopics } from './harness.mjs';
+import { root, build, artifacts, launch, userAgent, deleteMade, newGroup } from './harness.mjs';
 
 const brokers = process.env.CLICKSTREAM_KAFKA_BOOTSTRAP ?? '127.0.0.1:19092';
 const clickhouse = process.env.CLICKSTREAM_CLICKHOUSE_URL ?? 'http://127.0.0.1:18123';
@@ -85,7 +85,7 @@ before(async () => {
   const dir = mkdtempSync(join(tmpdir(), 'cs-e2e-dash-'));
   writeFileSync(join(dir, 'token'), token);
   writeFileSync(join(dir, 'dashboard.json'), JSON.stringify({
-    kafka: { brokers, group_id: `e2e_dash_${suffix}`, clean_topic: clean, bots_topic: bots },
+    kafka: { brokers, group_id: newGroup('e2e_dash'), clean_topic: clean, bots_topic: bots },
     clickhouse: { url: clickhouse, database },
     auth: { token_file: join(dir, 'token') },
     web: { dir: join(root, 'processor/web/dashboard'), uplot_dir: join(root, 'node_modules/uplot/dist') },
@@ -112,7 +112,7 @@ after(async () => {
     dashboard.kill('SIGTERM');
     await gone;
   }
-  deleteTopics(clean, bots);
+  deleteMade(clean, bots);
 });
 
 const text = (page, sel) => page.locator(sel).innerText();

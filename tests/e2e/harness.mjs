@@ -20,26 +20,34 @@ const dist = process.env.CLICKSTREAM_WASM_DIST ?? join(build, 'wasm-beacon/dist'
 export const artifacts = join(build, 'e2e-artifacts');
 mkdirSync(artifacts, { recursive: true });
 
-// The topics made by newTopic, for deleteTopics when the suite is done.
-const made = [];
+// The topics newTopic made and the consumer groups newGroup named, for
+// deleteMade when the suite is done.
+const made = [], groups = [];
 export function newTopic(prefix) {
   const name = `${prefix}_${process.pid}_${randomBytes(4).toString('hex')}`;
   execFileSync(tool, [brokers, 'create', name], { stdio: ['ignore', 'ignore', 'inherit'] });
   made.push(name);
   return name;
 }
+export function newGroup(prefix) {
+  const name = `${prefix}_${process.pid}_${randomBytes(4).toString('hex')}`;
+  groups.push(name);
+  return name;
+}
 
-// Deletes the given topics and every topic newTopic made, so that runs do
-// not pile topics up on a broker that outlives them. Called from a suite's
-// after hook once its services are stopped; a failure is reported, not
-// thrown (the tests have already given their verdict).
-export function deleteTopics(...topics) {
-  const doomed = [...made.splice(0), ...topics];
-  if (doomed.length === 0) return;
-  try {
-    execFileSync(tool, [brokers, 'delete', ...doomed], { stdio: ['ignore', 'ignore', 'pipe'] });
-  } catch (e) {
-    console.error(`could not delete the suite's topics: ${e.stderr ?? e.message}`);
+// Deletes the given topics, every topic newTopic made and every consumer
+// group newGroup named, so that runs do not pile them up on a broker that
+// outlives them. Called from a suite's after hook once its services are
+// stopped; a failure is reported, not thrown (the tests have already given
+// their verdict).
+export function deleteMade(...topics) {
+  for (const [command, names] of [['delete', [...made.splice(0), ...topics]], ['delete-groups', groups.splice(0)]]) {
+    if (names.length === 0) continue;
+    try {
+      execFileSync(tool, [brokers, command, ...names], { stdio: ['ignore', 'ignore', 'pipe'] });
+    } catch (e) {
+      console.error(`could not ${command} the suite's ${names.join(' ')}: ${e.stderr ?? e.message}`);
+    }
   }
 }
 
@@ -135,7 +143,7 @@ export async function launch({ automation = false, args: more = [] } = {}) {
 export class Enrich {
   constructor(raw, sites = {}) {
     this.dir = mkdtempSync(join(tmpdir(), 'cs-e2e-enrich-'));
-    const group = `e2e_enrich_${process.pid}_${randomBytes(4).toString('hex')}`;
+    const group = newGroup('e2e_enrich');
     this.topics = { raw, clean: newTopic('e2e_clean'), bots: newTopic('e2e_bots'), dlq: newTopic('e2e_dlq') };
     this.config = {
       log_level: 'info', root, http: { address: '127.0.0.1', port: 0 },

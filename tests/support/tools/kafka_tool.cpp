@@ -6,6 +6,9 @@
 //   test_kafka_tool <brokers> delete <topic> [<topic> ...]
 //       deletes the topics (a test's own, when it is done with them); an
 //       error names the topic and its reason.
+//   test_kafka_tool <brokers> delete-groups <group> [<group> ...]
+//       deletes the consumer groups (a test's own, once its consumers are
+//       gone); a group the broker does not know is already gone.
 //   test_kafka_tool <brokers> read <topic>
 //       the topic from its start to its end, one JSON line per message:
 //       {"partition":p,"offset":o,"headers":{...},"value":"<the body>"}.
@@ -226,8 +229,9 @@ int pingpong(const std::string& brokers, const std::string& topic, int n) {
 
 int main(int argc, char** argv) {
     if (argc < 4) {
-        std::cerr << "usage: test_kafka_tool <brokers> "
-                     "create|delete|read|produce|produce-timed|pingpong <topic> [n]\n";
+        std::cerr
+            << "usage: test_kafka_tool <brokers> "
+               "create|delete|delete-groups|read|produce|produce-timed|pingpong <topic> [n]\n";
         return 2;
     }
     const std::string brokers = argv[1], cmd = argv[2], topic = argv[3];
@@ -237,6 +241,10 @@ int main(int argc, char** argv) {
     }
     if (cmd == "delete") {
         return report(clickstream::test::delete_topics(
+            brokers, std::vector<std::string>(argv + 3, argv + argc)));
+    }
+    if (cmd == "delete-groups") {
+        return report(clickstream::test::delete_groups(
             brokers, std::vector<std::string>(argv + 3, argv + argc)));
     }
     if (cmd == "read") return read(brokers, topic);

@@ -22,9 +22,14 @@
 
 namespace clickstream::test {
 
-// The topics create_topic made on the stack's broker, deleted when the test
-// program ends (a private_kafka's go with their broker).
+// The topics create_topic made and the consumer groups read_topic_until
+// read in on the stack's broker, deleted when the test program ends (a
+// private_kafka's go with their broker).
 inline std::vector<std::string>& stack_topics_made() {
+    static std::vector<std::string> made;
+    return made;
+}
+inline std::vector<std::string>& stack_groups_made() {
     static std::vector<std::string> made;
     return made;
 }
@@ -33,9 +38,12 @@ class delete_stack_topics : public ::testing::Environment {
 public:
     void TearDown() override {
         // Short: a broker that is gone by then must not hold the program.
-        const auto why = delete_topics(kafka_bootstrap(), stack_topics_made(), 10000);
+        auto why = delete_topics(kafka_bootstrap(), stack_topics_made(), 10000);
         if (!why.empty()) std::cerr << "could not delete the test's topics: " << why << "\n";
+        why = delete_groups(kafka_bootstrap(), stack_groups_made(), 10000);
+        if (!why.empty()) std::cerr << "could not delete the test's groups: " << why << "\n";
         stack_topics_made().clear();
+        stack_groups_made().clear();
     }
 };
 
@@ -64,6 +72,7 @@ inline consumed read_topic_until(const std::string& topic,
     o.brokers = brokers;
     o.group_id = unique_name("it_read");
     o.topics = {topic};
+    if (brokers == kafka_bootstrap()) stack_groups_made().push_back(o.group_id);
     auto c = common::kafka::consumer::create(o, log);
     EXPECT_TRUE(c) << log_text.str();
     consumed out;

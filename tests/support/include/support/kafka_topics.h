@@ -1,5 +1,5 @@
-// Topics on a real broker through librdkafka's admin API, for the tests,
-// the benchmarks and test_kafka_tool. Header-only and free of any test
+// Topics (and consumer groups) on a real broker through librdkafka's admin
+// API, for the tests, the benchmarks and test_kafka_tool. Header-only and free of any test
 // framework: a user links librdkafka itself. Each call answers "" or what
 // went wrong, naming the topic.
 #pragma once
@@ -133,6 +133,44 @@ inline std::string delete_topics(const std::string& brokers, const std::vector<s
     if (ev != nullptr) rd_kafka_event_destroy(ev);
     rd_kafka_queue_destroy(q);
     rd_kafka_DeleteTopic_destroy_array(doomed.data(), doomed.size());
+    rd_kafka_destroy(rk);
+    return why;
+}
+
+// Deletes the consumer groups (a test's own, once its consumers are gone). A
+// group the broker does not know (one that never committed) is already gone.
+inline std::string delete_groups(const std::string& brokers, const std::vector<std::string>& names,
+                                 int timeout_ms = 30000) {
+    if (names.empty()) return "";
+    std::string why;
+    rd_kafka_t* rk = detail::admin_client(brokers, why);
+    if (rk == nullptr) return why;  // names no group: the client itself failed
+    std::vector<rd_kafka_DeleteGroup_t*> doomed;
+    doomed.reserve(names.size());
+    for (const auto& g : names) doomed.push_back(rd_kafka_DeleteGroup_new(g.c_str()));
+    rd_kafka_queue_t* q = rd_kafka_queue_new(rk);
+    rd_kafka_DeleteGroups(rk, doomed.data(), doomed.size(), nullptr, q);
+    rd_kafka_event_t* ev = rd_kafka_queue_poll(q, timeout_ms);
+    if (ev == nullptr) {
+        why = "no answer from the broker's admin API";
+    } else if (rd_kafka_event_error(ev) != RD_KAFKA_RESP_ERR_NO_ERROR) {
+        why = rd_kafka_event_error_string(ev);
+    } else {
+        std::size_t n = 0;
+        const rd_kafka_group_result_t** r =
+            rd_kafka_DeleteGroups_result_groups(rd_kafka_event_DeleteGroups_result(ev), &n);
+        for (std::size_t i = 0; i < n; ++i) {
+            const rd_kafka_error_t* e = rd_kafka_group_result_error(r[i]);
+            if (e == nullptr || rd_kafka_error_code(e) == RD_KAFKA_RESP_ERR_GROUP_ID_NOT_FOUND) {
+                continue;
+            }
+            why += (why.empty() ? "" : "; ") + std::string(rd_kafka_group_result_name(r[i])) +
+                   ": " + rd_kafka_error_string(e);
+        }
+    }
+    if (ev != nullptr) rd_kafka_event_destroy(ev);
+    rd_kafka_queue_destroy(q);
+    rd_kafka_DeleteGroup_destroy_array(doomed.data(), doomed.size());
     rd_kafka_destroy(rk);
     return why;
 }
