@@ -222,24 +222,9 @@ void delete_run(const std::vector<std::string>& topics, const std::string& group
     if (const auto why = clickstream::test::delete_topics(brokers(), topics); !why.empty()) {
         std::cerr << "processor_broker_bench: cannot delete topics: " << why << "\n";
     }
-    rd_kafka_t* rk = client(RD_KAFKA_PRODUCER);
-    rd_kafka_queue_t* q = rd_kafka_queue_new(rk);
-    rd_kafka_DeleteGroup_t* g = rd_kafka_DeleteGroup_new(group.c_str());
-    rd_kafka_DeleteGroups(rk, &g, 1, nullptr, q);
-    if (rd_kafka_event_t* ev = rd_kafka_queue_poll(q, 30000); ev == nullptr) {
-        std::cerr << "processor_broker_bench: no answer to DeleteGroups\n";
-    } else {
-        std::size_t n = 0;
-        const auto** results =
-            rd_kafka_DeleteGroups_result_groups(rd_kafka_event_DeleteGroups_result(ev), &n);
-        if (n != 1 || rd_kafka_group_result_error(results[0]) != nullptr) {
-            std::cerr << "processor_broker_bench: cannot delete group " << group << "\n";
-        }
-        rd_kafka_event_destroy(ev);
+    if (const auto why = clickstream::test::delete_groups(brokers(), {group}); !why.empty()) {
+        std::cerr << "processor_broker_bench: cannot delete group: " << why << "\n";
     }
-    rd_kafka_DeleteGroup_destroy(g);
-    rd_kafka_queue_destroy(q);
-    rd_kafka_destroy(rk);
 }
 
 void produce_all(const std::string& topic, const std::vector<bench::raw_message>& messages,

@@ -34,7 +34,7 @@ inline std::vector<std::string>& stack_groups_made() {
     return made;
 }
 
-class delete_stack_topics : public ::testing::Environment {
+class delete_stack_topics_and_groups : public ::testing::Environment {
 public:
     void TearDown() override {
         // Short: a broker that is gone by then must not hold the program.
@@ -48,8 +48,8 @@ public:
 };
 
 // Registered once per program, before main runs the tests.
-inline ::testing::Environment* const delete_stack_topics_at_exit =
-    ::testing::AddGlobalTestEnvironment(new delete_stack_topics);
+inline ::testing::Environment* const delete_stack_topics_and_groups_at_exit =
+    ::testing::AddGlobalTestEnvironment(new delete_stack_topics_and_groups);
 
 // Creates `name` and waits until its metadata shows (support/kafka_topics.h).
 inline void create_topic(const std::string& name, int partitions = 2,

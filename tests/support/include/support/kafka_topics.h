@@ -50,16 +50,41 @@ inline rd_kafka_t* admin_client(const std::string& brokers, std::string& why) {
     return rk;
 }
 
-// What went wrong in an admin call's answer for `names`: each topic's
-// failure as "<topic>: <reason>", "; "-separated, or the whole call's
-// ("<topics>: <reason>"); "" when every topic came through.
-inline std::string topic_errors(rd_kafka_event_t* ev, const std::vector<std::string>& names) {
+// The names, ", "-separated: what a failure of a whole request is about.
+inline std::string joined(const std::vector<std::string>& names) {
     std::string all;
     for (const auto& n : names) all += (all.empty() ? "" : ", ") + n;
-    if (ev == nullptr) return all + ": no answer from the broker's admin API";
-    if (rd_kafka_event_error(ev) != RD_KAFKA_RESP_ERR_NO_ERROR) {
-        return all + ": " + rd_kafka_event_error_string(ev);
+    return all;
+}
+
+// One admin request about `names`: `ask(rk, queue)` sends it; `read(rk,
+// answer)` says what went wrong for single names ("<name>: <reason>",
+// "; "-separated). A failure of the whole request (no client, no answer, an
+// error for all) is "<names>: <reason>". "" when everything came through.
+template <class Ask, class Read>
+std::string admin_request(const std::string& brokers, const std::vector<std::string>& names,
+                          int timeout_ms, Ask ask, Read read) {
+    std::string why;
+    rd_kafka_t* rk = admin_client(brokers, why);
+    if (rk == nullptr) return joined(names) + ": " + why;
+    rd_kafka_queue_t* q = rd_kafka_queue_new(rk);
+    ask(rk, q);
+    rd_kafka_event_t* ev = rd_kafka_queue_poll(q, timeout_ms);
+    if (ev == nullptr) {
+        why = joined(names) + ": no answer from the broker's admin API";
+    } else if (rd_kafka_event_error(ev) != RD_KAFKA_RESP_ERR_NO_ERROR) {
+        why = joined(names) + ": " + rd_kafka_event_error_string(ev);
+    } else {
+        why = read(rk, ev);
     }
+    if (ev != nullptr) rd_kafka_event_destroy(ev);
+    rd_kafka_queue_destroy(q);
+    rd_kafka_destroy(rk);
+    return why;
+}
+
+// The topics' failures in a CreateTopics or DeleteTopics answer.
+inline std::string topic_errors(rd_kafka_event_t* ev, const std::vector<std::string>& names) {
     std::size_t n = 0;
     const rd_kafka_topic_result_t** r = nullptr;
     if (const auto* created = rd_kafka_event_CreateTopics_result(ev)) {
@@ -67,8 +92,9 @@ inline std::string topic_errors(rd_kafka_event_t* ev, const std::vector<std::str
     } else if (const auto* deleted = rd_kafka_event_DeleteTopics_result(ev)) {
         r = rd_kafka_DeleteTopics_result_topics(deleted, &n);
     }
-    std::string why =
-        n == names.size() ? "" : all + ": an answer for " + std::to_string(n) + " of them";
+    std::string why = n == names.size()
+                          ? ""
+                          : joined(names) + ": an answer for " + std::to_string(n) + " of them";
     for (std::size_t i = 0; i < n; ++i) {
         if (rd_kafka_topic_result_error(r[i]) == RD_KAFKA_RESP_ERR_NO_ERROR) continue;
         why += (why.empty() ? "" : "; ") + std::string(rd_kafka_topic_result_name(r[i])) + ": " +
@@ -83,36 +109,28 @@ inline std::string topic_errors(rd_kafka_event_t* ev, const std::vector<std::str
 // the metadata shows all its partitions: a new topic's can take a moment.
 inline std::string make_topic(const std::string& brokers, const std::string& name, int partitions,
                               const topic_configs& configs = {}, int timeout_ms = 30000) {
-    std::string why;
-    rd_kafka_t* rk = detail::admin_client(brokers, why);
-    if (rk == nullptr) return name + ": " + why;
     char err[512];
     rd_kafka_NewTopic_t* nt = rd_kafka_NewTopic_new(name.c_str(), partitions, 1, err, sizeof err);
-    if (nt == nullptr) why = name + ": " + err;
+    if (nt == nullptr) return name + ": " + err;
     for (const auto& [key, value] : configs) {
-        if (!why.empty()) break;
         if (rd_kafka_NewTopic_set_config(nt, key.c_str(), value.c_str()) !=
             RD_KAFKA_RESP_ERR_NO_ERROR) {
-            why = name + ": bad setting " + key;
+            rd_kafka_NewTopic_destroy(nt);
+            return name + ": bad setting " + key;
         }
     }
-    if (why.empty()) {
-        rd_kafka_queue_t* q = rd_kafka_queue_new(rk);
-        rd_kafka_CreateTopics(rk, &nt, 1, nullptr, q);
-        rd_kafka_event_t* ev = rd_kafka_queue_poll(q, timeout_ms);
-        why = detail::topic_errors(ev, {name});
-        if (ev != nullptr) rd_kafka_event_destroy(ev);
-        rd_kafka_queue_destroy(q);
-    }
-    if (nt != nullptr) rd_kafka_NewTopic_destroy(nt);
-    for (int i = 0; why.empty() && partitions_of(rk, name) != partitions; ++i) {
-        if (i == 100) {
-            why = name + ": made, but its metadata never showed";
-            break;
-        }
-        std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    }
-    rd_kafka_destroy(rk);
+    const std::string why = detail::admin_request(
+        brokers, {name}, timeout_ms,
+        [&](rd_kafka_t* rk, rd_kafka_queue_t* q) { rd_kafka_CreateTopics(rk, &nt, 1, nullptr, q); },
+        [&](rd_kafka_t* rk, rd_kafka_event_t* ev) {
+            if (auto failed = detail::topic_errors(ev, {name}); !failed.empty()) return failed;
+            for (int i = 0; partitions_of(rk, name) != partitions; ++i) {
+                if (i == 100) return name + ": made, but its metadata never showed";
+                std::this_thread::sleep_for(std::chrono::milliseconds(100));
+            }
+            return std::string();
+        });
+    rd_kafka_NewTopic_destroy(nt);
     return why;
 }
 
@@ -120,20 +138,16 @@ inline std::string make_topic(const std::string& brokers, const std::string& nam
 inline std::string delete_topics(const std::string& brokers, const std::vector<std::string>& names,
                                  int timeout_ms = 30000) {
     if (names.empty()) return "";
-    std::string why;
-    rd_kafka_t* rk = detail::admin_client(brokers, why);
-    if (rk == nullptr) return why;  // names no topic: the client itself failed
     std::vector<rd_kafka_DeleteTopic_t*> doomed;
     doomed.reserve(names.size());
     for (const auto& t : names) doomed.push_back(rd_kafka_DeleteTopic_new(t.c_str()));
-    rd_kafka_queue_t* q = rd_kafka_queue_new(rk);
-    rd_kafka_DeleteTopics(rk, doomed.data(), doomed.size(), nullptr, q);
-    rd_kafka_event_t* ev = rd_kafka_queue_poll(q, timeout_ms);
-    why = detail::topic_errors(ev, names);
-    if (ev != nullptr) rd_kafka_event_destroy(ev);
-    rd_kafka_queue_destroy(q);
+    const std::string why = detail::admin_request(
+        brokers, names, timeout_ms,
+        [&](rd_kafka_t* rk, rd_kafka_queue_t* q) {
+            rd_kafka_DeleteTopics(rk, doomed.data(), doomed.size(), nullptr, q);
+        },
+        [&](rd_kafka_t*, rd_kafka_event_t* ev) { return detail::topic_errors(ev, names); });
     rd_kafka_DeleteTopic_destroy_array(doomed.data(), doomed.size());
-    rd_kafka_destroy(rk);
     return why;
 }
 
@@ -142,36 +156,34 @@ inline std::string delete_topics(const std::string& brokers, const std::vector<s
 inline std::string delete_groups(const std::string& brokers, const std::vector<std::string>& names,
                                  int timeout_ms = 30000) {
     if (names.empty()) return "";
-    std::string why;
-    rd_kafka_t* rk = detail::admin_client(brokers, why);
-    if (rk == nullptr) return why;  // names no group: the client itself failed
     std::vector<rd_kafka_DeleteGroup_t*> doomed;
     doomed.reserve(names.size());
     for (const auto& g : names) doomed.push_back(rd_kafka_DeleteGroup_new(g.c_str()));
-    rd_kafka_queue_t* q = rd_kafka_queue_new(rk);
-    rd_kafka_DeleteGroups(rk, doomed.data(), doomed.size(), nullptr, q);
-    rd_kafka_event_t* ev = rd_kafka_queue_poll(q, timeout_ms);
-    if (ev == nullptr) {
-        why = "no answer from the broker's admin API";
-    } else if (rd_kafka_event_error(ev) != RD_KAFKA_RESP_ERR_NO_ERROR) {
-        why = rd_kafka_event_error_string(ev);
-    } else {
-        std::size_t n = 0;
-        const rd_kafka_group_result_t** r =
-            rd_kafka_DeleteGroups_result_groups(rd_kafka_event_DeleteGroups_result(ev), &n);
-        for (std::size_t i = 0; i < n; ++i) {
-            const rd_kafka_error_t* e = rd_kafka_group_result_error(r[i]);
-            if (e == nullptr || rd_kafka_error_code(e) == RD_KAFKA_RESP_ERR_GROUP_ID_NOT_FOUND) {
-                continue;
+    const std::string why = detail::admin_request(
+        brokers, names, timeout_ms,
+        [&](rd_kafka_t* rk, rd_kafka_queue_t* q) {
+            rd_kafka_DeleteGroups(rk, doomed.data(), doomed.size(), nullptr, q);
+        },
+        [&](rd_kafka_t*, rd_kafka_event_t* ev) {
+            std::size_t n = 0;
+            const rd_kafka_group_result_t** r =
+                rd_kafka_DeleteGroups_result_groups(rd_kafka_event_DeleteGroups_result(ev), &n);
+            std::string failed = n == names.size() ? ""
+                                                   : detail::joined(names) + ": an answer for " +
+                                                         std::to_string(n) + " of them";
+            for (std::size_t i = 0; i < n; ++i) {
+                const rd_kafka_error_t* e = rd_kafka_group_result_error(r[i]);
+                if (e == nullptr ||
+                    rd_kafka_error_code(e) == RD_KAFKA_RESP_ERR_GROUP_ID_NOT_FOUND) {
+                    continue;
+                }
+                failed += (failed.empty() ? "" : "; ") +
+                          std::string(rd_kafka_group_result_name(r[i])) + ": " +
+                          rd_kafka_error_string(e);
             }
-            why += (why.empty() ? "" : "; ") + std::string(rd_kafka_group_result_name(r[i])) +
-                   ": " + rd_kafka_error_string(e);
-        }
-    }
-    if (ev != nullptr) rd_kafka_event_destroy(ev);
-    rd_kafka_queue_destroy(q);
+            return failed;
+        });
     rd_kafka_DeleteGroup_destroy_array(doomed.data(), doomed.size());
-    rd_kafka_destroy(rk);
     return why;
 }
 
