@@ -382,12 +382,11 @@ result<attribution_result> run_attribution(const attribution_options& o, query_r
     // sum depends on the order of its terms: sorted, the same sessions give
     // the same credits to the last bit in every run.
     const auto touch_key = [](const touch& t) { return std::tie(t.value, t.direct, t.at_ms); };
+    const auto head = [](const journey& j) {
+        return std::tie(j.converted_at_ms, j.conversions, j.revenue);
+    };
     std::sort(journeys.begin(), journeys.end(), [&](const journey& a, const journey& b) {
-        if (std::tie(a.converted_at_ms, a.conversions, a.revenue) !=
-            std::tie(b.converted_at_ms, b.conversions, b.revenue)) {
-            return std::tie(a.converted_at_ms, a.conversions, a.revenue) <
-                   std::tie(b.converted_at_ms, b.conversions, b.revenue);
-        }
+        if (head(a) != head(b)) return head(a) < head(b);
         return std::lexicographical_compare(
             a.touches.begin(), a.touches.end(), b.touches.begin(), b.touches.end(),
             [&](const touch& x, const touch& y) { return touch_key(x) < touch_key(y); });
