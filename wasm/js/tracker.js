@@ -201,7 +201,7 @@ function pump(end) {
   // 0.2-3 ms each, its code still cold), the session cookie and the store's
   // writes (5 ms for 60 events), a batch. The batch's send is a task of
   // its own (busy meanwhile): a keepalive fetch of 12 KB took 3-27 ms in
-  // Chromium.
+  // Chromium. (`end` is a local: no caller passes the pump anything.)
   feed(end = Date.now() + 8);
   if (session) Date.now() < due() ? later(due()) : cookieFlush();
   if (calls[0] || flushing && (flushStore(), Date.now() >= end)) return later(0);
